@@ -1,0 +1,1 @@
+//! `federa_store` is the only crate that speaks SQL.

@@ -1,0 +1,10 @@
+//! `tally` counts votes and ballots for every decision federa records.
+//!
+//! It exists so that a count can be checked, replayed and explained: every method takes
+//! values (an [`Election`] and its rules) and returns a result together with a round-by-round
+//! report. It refuses to do I/O, async, SQL or HTTP: callers read files and hand over bytes or
+//! strings, and store or print what comes back.
+
+pub mod election;
+
+pub use election::{Ballot, CandidateId, Election};

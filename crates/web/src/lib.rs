@@ -1,0 +1,1 @@
+//! `federa_web` is the only crate that knows HTTP.
