@@ -4,3 +4,6 @@
 //! decided in one place that can be tested without a database. It refuses to do I/O: it knows
 //! nothing of SQL, HTTP, files, clocks or async; callers pass the current time and stored values
 //! in and persist what comes back.
+
+pub mod governance;
+pub mod registry;

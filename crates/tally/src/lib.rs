@@ -6,5 +6,9 @@
 //! strings, and store or print what comes back.
 
 pub mod election;
+pub mod lot;
+pub mod report;
 
 pub use election::{Ballot, CandidateId, Election};
+pub use lot::Lot;
+pub use report::{Outcome, Round, SetAside, Tally};

@@ -1,0 +1,1 @@
+//! The member registry: organisations, people, memberships, status history, dues, import rows, statistics.
