@@ -5,5 +5,7 @@
 //! nothing of SQL, HTTP, files, clocks or async; callers pass the current time and stored values
 //! in and persist what comes back.
 
+pub mod error;
 pub mod governance;
+pub mod org;
 pub mod registry;
