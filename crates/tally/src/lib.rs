@@ -7,7 +7,9 @@
 
 pub mod election;
 pub mod lot;
+pub mod num;
 pub mod report;
+pub mod stv;
 
 pub use election::{Ballot, CandidateId, Election};
 pub use lot::Lot;
