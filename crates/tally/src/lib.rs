@@ -6,6 +6,7 @@
 //! strings, and store or print what comes back.
 
 pub mod election;
+pub mod formats;
 pub mod lot;
 pub mod num;
 pub mod report;

@@ -1,1 +1,193 @@
-//! Tests: formats.
+//! Tests: the file formats, on the shared test data and on generated elections.
+
+use std::path::PathBuf;
+
+use proptest::prelude::*;
+use tally::formats::blt;
+use tally::{Ballot, CandidateId, Election};
+
+pub fn testdata() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../testdata/tally"))
+}
+
+pub fn read_blt(name: &str) -> Election {
+    let path = testdata().join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    blt::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn every_reference_blt_parses() {
+    let e = read_blt("reference/a123.blt");
+    assert_eq!(e.candidates, ["Adam", "Basil", "Charlotte", "Donald"]);
+    assert_eq!(e.withdrawn, [CandidateId(1)]);
+    assert_eq!(e.seats, 2);
+    assert_eq!(e.ballots.iter().map(|b| b.weight).sum::<u64>(), 13);
+
+    let e = read_blt("reference/meek_eq1.blt");
+    assert_eq!(e.candidates, ["A", "B", "C"]);
+    assert_eq!(
+        e.ballots[1].ranks,
+        vec![vec![CandidateId(1), CandidateId(2)]]
+    );
+
+    let e = read_blt("reference/M135.blt");
+    assert_eq!(e.candidates.len(), 25);
+    assert_eq!(e.title, "M135: Gen v1.1 1 3 45");
+
+    for entry in std::fs::read_dir(testdata().join("reference")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|x| x == "blt") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let e = blt::parse(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+            assert!(!e.title.is_empty(), "{}", path.display());
+        }
+    }
+}
+
+#[test]
+fn every_scottish_ward_parses() {
+    let mut files = 0;
+    for entry in std::fs::read_dir(testdata().join("scotland2017/blt")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let e = blt::parse(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        assert!(e.seats >= 1 && e.candidates.len() >= e.seats as usize);
+        // An independent count of the ballots: the first number of each line up to the lone 0.
+        let lines: u64 = text
+            .lines()
+            .skip(1)
+            .map(str::trim)
+            .take_while(|l| *l != "0")
+            .filter(|l| !l.starts_with('-') && !l.starts_with('['))
+            .map(|l| l.split_whitespace().next().unwrap().parse::<u64>().unwrap())
+            .sum();
+        assert_eq!(e.ballots.iter().map(|b| b.weight).sum::<u64>(), lines);
+        assert!(lines > 500);
+        files += 1;
+    }
+    assert!(files > 300);
+}
+
+#[test]
+fn blt_errors_say_where_and_what() {
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("3 x\n", 1, 3, "number of seats"),
+        ("3 1 2\n", 1, 5, "end of the first line"),
+        ("3 1\n-4\n0\n", 2, 2, "withdrawn"),
+        ("3 1\n1 2 9 0\n0\n", 2, 5, "1 to 3"),
+        ("3 1\n1 2 =0\n0\n", 2, 6, "candidate after `=`"),
+        ("3 1\n1 = 2 0\n0\n", 2, 3, "candidate before `=`"),
+        ("3 1\n1.5 2 0\n0\n", 2, 1, "whole number"),
+        ("3 1\n1 2 0 3\n0\n", 2, 7, "end of the ballot line"),
+        ("3 1\n[nick a b]\n0\n", 2, 1, "3 nicknames"),
+        ("3 1\n1 2 0\n0\n\"A\"\n\"B\n", 5, 1, "candidate 2 of 3"),
+        ("3 1\n1 2 0\n", 3, 1, "ends the ballots"),
+    ];
+    for &(input, line, column, expected) in cases {
+        let err = blt::parse(input).unwrap_err();
+        assert_eq!((err.line, err.column), (line, column), "{input:?}: {err}");
+        assert!(err.expected.contains(expected), "{input:?}: {err}");
+        assert!(
+            err.to_string().starts_with(&format!("line {line}")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn blt_reads_what_files_in_the_wild_carry() {
+    let text = "\u{feff}4 2   # four candidates\r\n-2 -3\r\n[title Option title]\r\n\
+                [tie 1 2 3 4]\r\n3 1 3=4 0\r\n\r\n2 4 0\r\n3 1 3=4 0\r\n1 0\r\n0\r\n\
+                Adam Smith\r\n\"Basil\" \"Charlotte\"\r\nDonald # not a comment\r\n\"The title\"\r\n\
+                Notes: counted by hand.";
+    let e = blt::parse(text).unwrap();
+    assert_eq!(
+        e.candidates,
+        ["Adam Smith", "Basil", "Charlotte", "Donald # not a comment"]
+    );
+    assert_eq!(e.withdrawn, [CandidateId(1), CandidateId(2)]);
+    assert_eq!(e.title, "The title");
+    assert_eq!(e.ballots.len(), 3);
+    assert_eq!(e.ballots[0].weight, 6);
+    assert_eq!(e.ballots[2].ranks, Vec::<Vec<CandidateId>>::new());
+
+    let e = blt::parse("2 1\n1 1 0\n0\n\"A\"\n\"B\"").unwrap();
+    assert_eq!(e.title, "");
+    let e = blt::parse("2 1\n[title From the option]\n1 1 0\n0\n\"A\"\n\"B\"").unwrap();
+    assert_eq!(e.title, "From the option");
+}
+
+/// What parsing does to an election: identical ballots merged, in order of first appearance.
+fn merged(e: &Election) -> Election {
+    let mut out = Election {
+        ballots: Vec::new(),
+        ..e.clone()
+    };
+    for b in &e.ballots {
+        match out.ballots.iter_mut().find(|x| x.ranks == b.ranks) {
+            Some(x) => x.weight += b.weight,
+            None => out.ballots.push(b.clone()),
+        }
+    }
+    out
+}
+
+pub fn arb_election() -> impl Strategy<Value = Election> {
+    (1usize..7, 1u32..4).prop_flat_map(|(n, seats)| {
+        let names = proptest::collection::vec("[A-Za-z][A-Za-z0-9 .'-]{0,12}[A-Za-z]", n);
+        let ballot = (
+            1u64..20,
+            Just(()).prop_perturb(move |_, mut rng| {
+                // A random order of a random subset, cut into ranks, some of them equal.
+                let mut cs: Vec<u32> = (0..n as u32).collect();
+                for i in (1..cs.len()).rev() {
+                    cs.swap(i, rng.random_range(0..=i));
+                }
+                cs.truncate(rng.random_range(0..=n));
+                let mut ranks: Vec<Vec<CandidateId>> = Vec::new();
+                for c in cs {
+                    match ranks.last_mut() {
+                        Some(r) if rng.random_bool(0.2) => r.push(CandidateId(c)),
+                        _ => ranks.push(vec![CandidateId(c)]),
+                    }
+                }
+                ranks
+            }),
+        )
+            .prop_map(|(weight, ranks)| Ballot { weight, ranks });
+        (
+            names,
+            proptest::collection::vec(ballot, 0..30),
+            proptest::collection::vec(0..n as u32, 0..2),
+            "[A-Za-z0-9 ,:]{1,20}",
+        )
+            .prop_map(move |(candidates, ballots, withdrawn, title)| {
+                let mut withdrawn: Vec<CandidateId> =
+                    withdrawn.into_iter().map(CandidateId).collect();
+                withdrawn.dedup();
+                Election {
+                    title: title.trim().to_owned(),
+                    candidates,
+                    seats,
+                    withdrawn,
+                    ballots,
+                }
+            })
+    })
+}
+
+proptest! {
+    #[test]
+    fn blt_round_trips(e in arb_election()) {
+        let text = blt::write(&e);
+        let back = blt::parse(&text).map_err(|err| TestCaseError::fail(format!("{err}\n{text}")))?;
+        prop_assert_eq!(&back, &merged(&e));
+        prop_assert_eq!(blt::write(&back), blt::write(&merged(&e)));
+    }
+
+    #[test]
+    fn blt_never_panics_on_arbitrary_text(text in "[0-9 =\\-\n\"a-z\\[\\]#]{0,200}") {
+        let _ = blt::parse(&text);
+    }
+}

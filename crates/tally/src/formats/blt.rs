@@ -1,0 +1,676 @@
+//! The BLT ballot format, as ERS, OpenSTV and Droop read and write it.
+//!
+//! ```text
+//! 4 2                  # candidates seats
+//! -2                   # optional: withdrawn candidates, as negative numbers
+//! [nick a b c d]       # optional option lines (Droop): nicknames usable in ballots
+//! 3 1 3 4 0            # weight, preferences in order, 0 ends the ballot
+//! 1 b=c 0              # `=` ranks candidates equally
+//! 0                    # a lone 0 ends the ballots
+//! "Adam"               # one name per candidate, quoted or not
+//! Basil Brown
+//! "Charlotte" "Donald"
+//! "The title"
+//! anything after the title is a note and is ignored
+//! ```
+//!
+//! `#` starts a comment that runs to the end of the line (outside quoted names). The last line
+//! need not end with a newline. Recognised option lines are `[nick ...]` (one nickname per
+//! candidate, in order), `[withdrawn ...]` (numbers or nicknames) and `[title ...]`; other
+//! option lines (`[tie ...]`, `[droop ...]`) are read and ignored.
+//!
+//! **Identical ballots are merged.** Ballot lines with the same preferences (the same ranks in
+//! the same order) become one [`Ballot`] whose weight is the sum of theirs, in the order each
+//! such ballot first appears. Every count in this crate is a function of the multiset of
+//! ballots, so merging does not change a result; it makes counting a million ballots cost what
+//! counting their distinct orders costs. A ballot that ranks nobody (`1 0`) is kept: methods set
+//! it aside and report it.
+//!
+//! The parser works on bytes, with no regular expression and no allocation per token: a ballot
+//! line allocates only when it is the first of its kind.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::ParseError;
+use crate::{Ballot, CandidateId, Election};
+
+/// Marks the boundary between two ranks in the flat key of a ballot.
+const NEXT_RANK: u32 = u32::MAX;
+
+/// Parses a BLT file. See the [module documentation](self) for the dialect.
+pub fn parse(input: &str) -> Result<Election, ParseError> {
+    Parser::new(input).parse()
+}
+
+/// Writes an election as BLT: header, withdrawn line (if any), one line per ballot (equal
+/// ranks joined by `=`), `0`, quoted names, quoted title.
+///
+/// A `"` or line break inside a name or the title cannot be written in BLT; it is written as
+/// `'` or a space.
+pub fn write(election: &Election) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(64 + election.ballots.len() * 16);
+    let _ = writeln!(out, "{} {}", election.candidates.len(), election.seats);
+    if !election.withdrawn.is_empty() {
+        let line: Vec<String> = election
+            .withdrawn
+            .iter()
+            .map(|c| format!("-{}", c.0 + 1))
+            .collect();
+        let _ = writeln!(out, "{}", line.join(" "));
+    }
+    for ballot in &election.ballots {
+        let _ = write!(out, "{}", ballot.weight);
+        for rank in &ballot.ranks {
+            out.push(' ');
+            for (i, c) in rank.iter().enumerate() {
+                if i > 0 {
+                    out.push('=');
+                }
+                let _ = write!(out, "{}", c.0 + 1);
+            }
+        }
+        out.push_str(" 0\n");
+    }
+    out.push_str("0\n");
+    let clean = |s: &str| s.replace('"', "'").replace(['\n', '\r'], " ");
+    for name in &election.candidates {
+        let _ = writeln!(out, "\"{}\"", clean(name));
+    }
+    let _ = writeln!(out, "\"{}\"", clean(&election.title));
+    out
+}
+
+/// FxHash (the hash rustc uses for its own tables): a multiply-rotate hash, much faster than
+/// SipHash on short keys. Ballot keys come from the file being counted, not from an adversary
+/// who could exploit collisions against a server.
+#[derive(Default)]
+pub(crate) struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+
+struct Parser<'a> {
+    text: &'a str,
+    s: &'a [u8],
+    pos: usize,
+    line: usize,
+    line_start: usize,
+}
+
+fn is_space(b: u8) -> bool {
+    b == b' ' || b == b'\t' || b == b'\r' || b == b'\x0c'
+}
+
+fn is_token_end(b: u8) -> bool {
+    b.is_ascii_whitespace() || b == b'#' || b == b'='
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        Parser {
+            text,
+            s: text.as_bytes(),
+            pos: 0,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.pos).copied()
+    }
+
+    fn newline(&mut self) {
+        self.pos += 1;
+        self.line += 1;
+        self.line_start = self.pos;
+    }
+
+    fn skip_comment(&mut self) {
+        while let Some(b) = self.peek() {
+            if b == b'\n' {
+                break;
+            }
+            self.pos += 1;
+        }
+    }
+
+    /// Skips spaces and comments on the current line, stopping before a newline.
+    fn skip_inline(&mut self) {
+        while let Some(b) = self.peek() {
+            if is_space(b) {
+                self.pos += 1;
+            } else if b == b'#' {
+                self.skip_comment();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Skips spaces, comments and line breaks.
+    fn skip_all(&mut self) {
+        loop {
+            self.skip_inline();
+            if self.peek() == Some(b'\n') {
+                self.newline();
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn column_of(&self, pos: usize) -> usize {
+        let start = self.line_start.min(pos);
+        self.text
+            .get(start..pos)
+            .map_or(pos - start, |t| t.chars().count())
+            + 1
+    }
+
+    /// A short description of what stands at `pos`, for an error message.
+    fn found_at(&self, pos: usize) -> String {
+        match self.s.get(pos) {
+            None => "the end of the file".into(),
+            Some(b'\n') | Some(b'\r') => "the end of the line".into(),
+            Some(_) => {
+                let rest = self.text.get(pos..).unwrap_or("");
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || c == '#')
+                    .unwrap_or(rest.len())
+                    .max(1);
+                let token: String = rest.get(..end).unwrap_or(rest).chars().take(24).collect();
+                format!("`{token}`")
+            }
+        }
+    }
+
+    fn error_at(&self, pos: usize, expected: impl Into<String>) -> ParseError {
+        ParseError::at_line(self.line, self.column_of(pos), expected, self.found_at(pos))
+    }
+
+    /// Reads an unsigned integer at the current position, which must be followed by a token
+    /// end. Returns `None` (without moving) if there is no digit here.
+    fn unsigned(&mut self, what: &str) -> Result<Option<u64>, ParseError> {
+        let start = self.pos;
+        let mut value: u64 = 0;
+        while let Some(b) = self.peek() {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            value = value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(b - b'0')))
+                .ok_or_else(|| self.error_at(start, format!("{what} (too large)")))?;
+            self.pos += 1;
+        }
+        if self.pos == start {
+            return Ok(None);
+        }
+        match self.peek() {
+            Some(b) if !is_token_end(b) => {
+                self.pos = start;
+                Err(self.error_at(start, what))
+            }
+            _ => Ok(Some(value)),
+        }
+    }
+
+    fn word(&mut self) -> &'a str {
+        let start = self.pos;
+        while let Some(b) = self.peek() {
+            if is_token_end(b) || b == b']' {
+                break;
+            }
+            self.pos += 1;
+        }
+        self.text.get(start..self.pos).unwrap_or("")
+    }
+
+    fn parse(mut self) -> Result<Election, ParseError> {
+        self.skip_all();
+        let start = self.pos;
+        let candidates = match self.unsigned("the number of candidates")? {
+            Some(n) if n >= 1 && n < u64::from(NEXT_RANK) => n as usize,
+            _ => return Err(self.error_at(start, "the number of candidates (at least 1)")),
+        };
+        self.skip_inline();
+        let start = self.pos;
+        let seats = match self.unsigned("the number of seats")? {
+            Some(n) if n >= 1 && n <= u64::from(u32::MAX) => n as u32,
+            _ => return Err(self.error_at(start, "the number of seats (at least 1)")),
+        };
+        self.skip_inline();
+        if !matches!(self.peek(), None | Some(b'\n')) {
+            return Err(self.error_at(self.pos, "the end of the first line (`candidates seats`)"));
+        }
+
+        let mut election = Election {
+            title: String::new(),
+            candidates: Vec::with_capacity(candidates),
+            seats,
+            withdrawn: Vec::new(),
+            ballots: Vec::new(),
+        };
+        let mut nicks: HashMap<&'a str, u32, FxBuild> = HashMap::default();
+        let mut title_option: Option<String> = None;
+
+        // Withdrawn candidates and option lines, before the ballots.
+        loop {
+            self.skip_all();
+            match self.peek() {
+                Some(b'-') => {
+                    self.pos += 1;
+                    let start = self.pos;
+                    let c = self.candidate_number(
+                        candidates,
+                        start,
+                        "a withdrawn candidate's number after `-`",
+                    )?;
+                    if !election.withdrawn.contains(&c) {
+                        election.withdrawn.push(c);
+                    }
+                }
+                Some(b'[') => {
+                    self.option_line(
+                        candidates,
+                        &mut nicks,
+                        &mut election.withdrawn,
+                        &mut title_option,
+                    )?;
+                }
+                _ => break,
+            }
+        }
+
+        self.ballots(candidates, &nicks, &mut election, &mut title_option)?;
+
+        // Names, then the title; anything after is a note.
+        for i in 0..candidates {
+            self.skip_all();
+            match self.name() {
+                Some(name) => election.candidates.push(name),
+                None => {
+                    return Err(self.error_at(
+                        self.pos,
+                        format!("the name of candidate {} of {candidates}", i + 1),
+                    ));
+                }
+            }
+        }
+        self.skip_all();
+        election.title = self.name().or(title_option).unwrap_or_default();
+        Ok(election)
+    }
+
+    /// Reads a candidate number `1..=candidates` at the current position.
+    fn candidate_number(
+        &mut self,
+        candidates: usize,
+        start: usize,
+        what: &str,
+    ) -> Result<CandidateId, ParseError> {
+        match self.unsigned(what)? {
+            Some(n) if n >= 1 && n <= candidates as u64 => Ok(CandidateId((n - 1) as u32)),
+            _ => Err(self.error_at(start, format!("{what} (1 to {candidates})"))),
+        }
+    }
+
+    /// Reads a quoted name, or the rest of the line as an unquoted one.
+    fn name(&mut self) -> Option<String> {
+        match self.peek()? {
+            b'"' => {
+                let start = self.pos + 1;
+                let rest = self.s.get(start..)?;
+                let len = rest.iter().position(|&b| b == b'"' || b == b'\n')?;
+                if rest.get(len) != Some(&b'"') {
+                    return None;
+                }
+                self.pos = start + len + 1;
+                self.text.get(start..start + len).map(str::to_owned)
+            }
+            b'[' => {
+                // An option line among the names (e.g. a late `[title ...]`): skip it.
+                self.skip_comment();
+                self.skip_all();
+                self.name()
+            }
+            _ => {
+                let start = self.pos;
+                self.skip_comment();
+                self.text.get(start..self.pos).map(|s| s.trim().to_owned())
+            }
+        }
+    }
+
+    fn option_line(
+        &mut self,
+        candidates: usize,
+        nicks: &mut HashMap<&'a str, u32, FxBuild>,
+        withdrawn: &mut Vec<CandidateId>,
+        title: &mut Option<String>,
+    ) -> Result<(), ParseError> {
+        let open = self.pos;
+        self.pos += 1;
+        self.skip_inline();
+        let keyword = self.word();
+        let mut words: Vec<(usize, &'a str)> = Vec::new();
+        loop {
+            self.skip_inline();
+            match self.peek() {
+                Some(b']') => {
+                    self.pos += 1;
+                    break;
+                }
+                None | Some(b'\n') => {
+                    return Err(self.error_at(self.pos, "`]` closing the option line"));
+                }
+                Some(b'"') => {
+                    let start = self.pos;
+                    let name = self
+                        .name()
+                        .ok_or_else(|| self.error_at(start, "a closing `\"`"))?;
+                    *title = Some(name);
+                }
+                Some(_) => {
+                    let start = self.pos;
+                    let w = self.word();
+                    if w.is_empty() {
+                        // A lone `=` or similar: step over it so the loop advances.
+                        self.pos += 1;
+                    }
+                    words.push((start, w));
+                }
+            }
+        }
+        match keyword {
+            "nick" => {
+                if words.len() != candidates {
+                    return Err(ParseError::at_line(
+                        self.line,
+                        self.column_of(open),
+                        format!("{candidates} nicknames, one per candidate"),
+                        format!("{}", words.len()),
+                    ));
+                }
+                for (i, &(start, w)) in words.iter().enumerate() {
+                    if w.bytes().all(|b| b.is_ascii_digit()) {
+                        return Err(self.error_at(start, "a nickname that is not a number"));
+                    }
+                    if nicks.insert(w, i as u32).is_some() {
+                        return Err(self.error_at(start, "a nickname not used before"));
+                    }
+                }
+            }
+            "withdrawn" | "withdraw" => {
+                for &(start, w) in &words {
+                    let c = match nicks.get(w) {
+                        Some(&c) => CandidateId(c),
+                        None => match w.parse::<usize>() {
+                            Ok(n) if n >= 1 && n <= candidates => CandidateId((n - 1) as u32),
+                            _ => {
+                                return Err(self.error_at(
+                                    start,
+                                    format!("a candidate number (1 to {candidates}) or nickname"),
+                                ));
+                            }
+                        },
+                    };
+                    if !withdrawn.contains(&c) {
+                        withdrawn.push(c);
+                    }
+                }
+            }
+            "title" if !words.is_empty() => {
+                let text: Vec<&str> = words.iter().map(|&(_, w)| w).collect();
+                *title = Some(text.join(" "));
+            }
+            _ => {}
+        }
+        self.skip_inline();
+        if !matches!(self.peek(), None | Some(b'\n')) {
+            return Err(self.error_at(self.pos, "the end of the line after the option `]`"));
+        }
+        Ok(())
+    }
+
+    fn ballots(
+        &mut self,
+        candidates: usize,
+        nicks: &HashMap<&'a str, u32, FxBuild>,
+        election: &mut Election,
+        title: &mut Option<String>,
+    ) -> Result<(), ParseError> {
+        let mut index: HashMap<Box<[u32]>, usize, FxBuild> = HashMap::default();
+        let mut key: Vec<u32> = Vec::with_capacity(64);
+        // `stamp[c] == line` when candidate c was already ranked on this ballot line.
+        let mut stamp: Vec<usize> = vec![0; candidates];
+        let mut nicks_withdrawn = Vec::new();
+        loop {
+            self.skip_all();
+            let start = self.pos;
+            match self.peek() {
+                None => {
+                    return Err(
+                        self.error_at(start, "a ballot line or the `0` that ends the ballots")
+                    );
+                }
+                Some(b'[') => {
+                    self.option_line(candidates, &mut nicks.clone(), &mut nicks_withdrawn, title)?;
+                    for c in nicks_withdrawn.drain(..) {
+                        if !election.withdrawn.contains(&c) {
+                            election.withdrawn.push(c);
+                        }
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let weight = self
+                .unsigned("a ballot weight (a whole number)")?
+                .ok_or_else(|| {
+                    self.error_at(
+                        start,
+                        "a ballot weight (a whole number) or the `0` that ends the ballots",
+                    )
+                })?;
+            self.skip_inline();
+            if weight == 0 && matches!(self.peek(), None | Some(b'\n')) {
+                break;
+            }
+            key.clear();
+            let line = self.line;
+            let mut after_equals = true; // no rank open yet: the next candidate starts one
+            let mut first = true;
+            loop {
+                self.skip_inline();
+                let at = self.pos;
+                let c = match self.peek() {
+                    Some(b'0'..=b'9') => {
+                        let n = self.unsigned("a candidate number")?.unwrap_or(0);
+                        if n == 0 {
+                            if after_equals && !first {
+                                return Err(self.error_at(at, "a candidate after `=`"));
+                            }
+                            break;
+                        }
+                        if n > candidates as u64 {
+                            return Err(self.error_at(
+                                at,
+                                format!(
+                                    "a candidate number (1 to {candidates}) or 0 ending the ballot"
+                                ),
+                            ));
+                        }
+                        (n - 1) as u32
+                    }
+                    Some(b'=') => {
+                        if after_equals {
+                            return Err(self.error_at(at, "a candidate before `=`"));
+                        }
+                        self.pos += 1;
+                        after_equals = true;
+                        continue;
+                    }
+                    None | Some(b'\n') => {
+                        return Err(
+                            self.error_at(at, "a candidate or the `0` that ends the ballot")
+                        );
+                    }
+                    Some(_) => {
+                        let w = self.word();
+                        match nicks.get(w) {
+                            Some(&c) => c,
+                            None => {
+                                self.pos = at;
+                                return Err(self.error_at(
+                                    at,
+                                    format!("a candidate number (1 to {candidates}), a nickname, or 0 ending the ballot"),
+                                ));
+                            }
+                        }
+                    }
+                };
+                let slot = &mut stamp[c as usize];
+                if *slot == line {
+                    return Err(self.error_at(at, "a candidate not already ranked on this ballot"));
+                }
+                *slot = line;
+                if !after_equals {
+                    key.push(NEXT_RANK);
+                }
+                key.push(c);
+                after_equals = false;
+                first = false;
+            }
+            self.skip_inline();
+            if !matches!(self.peek(), None | Some(b'\n')) {
+                return Err(self.error_at(self.pos, "the end of the ballot line after its `0`"));
+            }
+            match index.get(key.as_slice()) {
+                Some(&i) => {
+                    let ballot = &mut election.ballots[i];
+                    ballot.weight = ballot.weight.checked_add(weight).ok_or_else(|| {
+                        ParseError::at_line(line, 1, "a total ballot weight below 2^64", "more")
+                    })?;
+                }
+                None => {
+                    index.insert(key.as_slice().into(), election.ballots.len());
+                    election.ballots.push(Ballot {
+                        weight,
+                        ranks: ranks_of(&key),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn ranks_of(key: &[u32]) -> Vec<Vec<CandidateId>> {
+    key.split(|&c| c == NEXT_RANK)
+        .filter(|rank| !rank.is_empty())
+        .map(|rank| rank.iter().map(|&c| CandidateId(c)).collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn reads_the_basic_dialect() {
+        let e = parse("3 2\n-2\n4 1 2 0\n2 3 0\n4 1 2 0\n0\n\"A\"\n\"B\"\n\"C\"\n\"T\"").unwrap();
+        assert_eq!(e.candidates, ["A", "B", "C"]);
+        assert_eq!(e.seats, 2);
+        assert_eq!(e.withdrawn, [CandidateId(1)]);
+        assert_eq!(e.title, "T");
+        assert_eq!(e.ballots.len(), 2);
+        assert_eq!(e.ballots[0].weight, 8);
+        assert_eq!(
+            e.ballots[0].ranks,
+            vec![vec![CandidateId(0)], vec![CandidateId(1)]]
+        );
+    }
+
+    #[test]
+    fn reads_nicknames_equal_ranks_and_unquoted_names() {
+        let e = parse(
+            "# a comment\n3 1 # header\n[nick a b c]\n5 a b 0\n1 b=c 0\n1 2 = 3 0\n0\nAnn Lee\n\"Bo\" \"Cy\"\nMy title\nnotes here\n",
+        )
+        .unwrap();
+        assert_eq!(e.candidates, ["Ann Lee", "Bo", "Cy"]);
+        assert_eq!(e.title, "My title");
+        assert_eq!(e.ballots.len(), 2);
+        assert_eq!(e.ballots[1].weight, 2);
+        assert_eq!(
+            e.ballots[1].ranks,
+            vec![vec![CandidateId(1), CandidateId(2)]]
+        );
+    }
+
+    #[test]
+    fn errors_name_line_column_and_expectation() {
+        let err = parse("3 1\n1 1 4 0\n0\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 5));
+        assert!(err.expected.contains("1 to 3"), "{err}");
+        let err = parse("3 1\n1 1 2\n0\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 6));
+        let err = parse("3 1\n1 1 1 0\n0\n").unwrap_err();
+        assert!(err.expected.contains("not already ranked"), "{err}");
+        let err = parse("3 1\n1 1 0\n0\n\"A\"\n\"B\"\n").unwrap_err();
+        assert!(err.expected.contains("candidate 3 of 3"), "{err}");
+        let err = parse("x 1\n").unwrap_err();
+        assert_eq!((err.line, err.column), (1, 1));
+        let err = parse("2 1\n1 1 0\n").unwrap_err();
+        assert_eq!(err.found, "the end of the file");
+    }
+}
