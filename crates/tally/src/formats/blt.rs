@@ -30,13 +30,9 @@
 //! line allocates only when it is the first of its kind.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
-use super::ParseError;
-use crate::{Ballot, CandidateId, Election};
-
-/// Marks the boundary between two ranks in the flat key of a ballot.
-const NEXT_RANK: u32 = u32::MAX;
+use super::{FxBuild, Merger, NEXT_RANK, ParseError};
+use crate::{CandidateId, Election};
 
 /// Parses a BLT file. See the [module documentation](self) for the dialect.
 pub fn parse(input: &str) -> Result<Election, ParseError> {
@@ -81,59 +77,6 @@ pub fn write(election: &Election) -> String {
     let _ = writeln!(out, "\"{}\"", clean(&election.title));
     out
 }
-
-/// FxHash (the hash rustc uses for its own tables): a multiply-rotate hash, much faster than
-/// SipHash on short keys. Ballot keys come from the file being counted, not from an adversary
-/// who could exploit collisions against a server.
-#[derive(Default)]
-pub(crate) struct FxHasher(u64);
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline]
-    fn write_u32(&mut self, i: u32) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
 
 struct Parser<'a> {
     text: &'a str,
@@ -488,7 +431,7 @@ impl<'a> Parser<'a> {
         election: &mut Election,
         title: &mut Option<String>,
     ) -> Result<(), ParseError> {
-        let mut index: HashMap<Box<[u32]>, usize, FxBuild> = HashMap::default();
+        let mut merger = Merger::default();
         let mut key: Vec<u32> = Vec::with_capacity(64);
         // `stamp[c] == line` when candidate c was already ranked on this ballot line.
         let mut stamp: Vec<usize> = vec![0; candidates];
@@ -594,31 +537,18 @@ impl<'a> Parser<'a> {
             if !matches!(self.peek(), None | Some(b'\n')) {
                 return Err(self.error_at(self.pos, "the end of the ballot line after its `0`"));
             }
-            match index.get(key.as_slice()) {
-                Some(&i) => {
-                    let ballot = &mut election.ballots[i];
-                    ballot.weight = ballot.weight.checked_add(weight).ok_or_else(|| {
-                        ParseError::at_line(line, 1, "a total ballot weight below 2^64", "more")
-                    })?;
-                }
-                None => {
-                    index.insert(key.as_slice().into(), election.ballots.len());
-                    election.ballots.push(Ballot {
-                        weight,
-                        ranks: ranks_of(&key),
-                    });
-                }
+            if !merger.add(&key, weight) {
+                return Err(ParseError::at_line(
+                    line,
+                    1,
+                    "a total ballot weight below 2^64",
+                    "more",
+                ));
             }
         }
+        election.ballots = merger.finish();
         Ok(())
     }
-}
-
-fn ranks_of(key: &[u32]) -> Vec<Vec<CandidateId>> {
-    key.split(|&c| c == NEXT_RANK)
-        .filter(|rank| !rank.is_empty())
-        .map(|rank| rank.iter().map(|&c| CandidateId(c)).collect())
-        .collect()
 }
 
 #[cfg(test)]

@@ -6,7 +6,11 @@
 
 pub mod blt;
 
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use crate::{Ballot, CandidateId};
 
 /// Whether a [`ParseError`]'s position counts lines of text or rows of a spreadsheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,5 +105,163 @@ impl Format {
             "xlsx" => Some(Format::CvrXlsx),
             _ => None,
         }
+    }
+}
+
+/// Marks the boundary between two ranks in the flat key of a ballot.
+pub(crate) const NEXT_RANK: u32 = u32::MAX;
+
+/// FxHash (the hash rustc uses for its own tables): a multiply-rotate hash, much faster than
+/// SipHash on short keys. Ballot keys come from the file being counted, not from an adversary
+/// who could exploit collisions against a server.
+#[derive(Default)]
+pub(crate) struct FxHasher(u64);
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        // The multiplication leaves the low bits poorly mixed, and hash tables pick buckets by
+        // the low bits: rotate the well-mixed high bits down (as rustc-hash 2 does).
+        self.0.rotate_left(26)
+    }
+}
+
+pub(crate) type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+pub(crate) struct KeyIsHash(u64);
+
+impl Hasher for KeyIsHash {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.0 = i;
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Merges identical ballots into one weighted ballot, in order of first appearance.
+///
+/// A ballot is given as a flat key: candidate numbers, with [`NEXT_RANK`] between ranks. Keys
+/// are kept end to end in one arena and found through their hash, so adding a ballot that was
+/// seen before allocates nothing, and a new one allocates only when the arena grows.
+#[derive(Default)]
+pub(crate) struct Merger {
+    /// Hash of a key -> the first distinct ballot with that hash.
+    first: HashMap<u64, u32, BuildHasherDefault<KeyIsHash>>,
+    /// The next distinct ballot with the same hash, or `u32::MAX`.
+    next: Vec<u32>,
+    spans: Vec<(u32, u32)>,
+    arena: Vec<u32>,
+    weights: Vec<u64>,
+}
+
+impl Merger {
+    fn hash(key: &[u32]) -> u64 {
+        let mut h = FxHasher(key.len() as u64);
+        let mut pairs = key.chunks_exact(2);
+        for pair in &mut pairs {
+            h.add(u64::from(pair[0]) | (u64::from(pair[1]) << 32));
+        }
+        if let [last] = pairs.remainder() {
+            h.add(u64::from(*last));
+        }
+        h.finish()
+    }
+
+    fn key(&self, i: u32) -> &[u32] {
+        let (start, end) = self.spans[i as usize];
+        &self.arena[start as usize..end as usize]
+    }
+
+    /// Adds `weight` copies of the ballot `key`. Returns false if a weight overflows.
+    pub(crate) fn add(&mut self, key: &[u32], weight: u64) -> bool {
+        let h = Self::hash(key);
+        let new = self.spans.len() as u32;
+        let mut at = match self.first.entry(h) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(new);
+                u32::MAX
+            }
+            std::collections::hash_map::Entry::Occupied(slot) => *slot.get(),
+        };
+        let mut last = u32::MAX;
+        while at != u32::MAX {
+            if self.key(at) == key {
+                let w = &mut self.weights[at as usize];
+                return match w.checked_add(weight) {
+                    Some(sum) => {
+                        *w = sum;
+                        true
+                    }
+                    None => false,
+                };
+            }
+            last = at;
+            at = self.next[at as usize];
+        }
+        if last != u32::MAX {
+            self.next[last as usize] = new;
+        }
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(key);
+        self.spans.push((start, self.arena.len() as u32));
+        self.next.push(u32::MAX);
+        self.weights.push(weight);
+        true
+    }
+
+    /// The distinct ballots with their summed weights, in order of first appearance.
+    pub(crate) fn finish(self) -> Vec<Ballot> {
+        (0..self.spans.len() as u32)
+            .map(|i| Ballot {
+                weight: self.weights[i as usize],
+                ranks: self
+                    .key(i)
+                    .split(|&c| c == NEXT_RANK)
+                    .filter(|rank| !rank.is_empty())
+                    .map(|rank| rank.iter().map(|&c| CandidateId(c)).collect())
+                    .collect(),
+            })
+            .collect()
     }
 }
