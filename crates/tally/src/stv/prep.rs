@@ -73,6 +73,7 @@ pub(crate) fn prepare(election: &Election, equal: EqualRanks) -> Result<Prepared
         }
         let start = buf.len();
         let stamp = i as u32;
+        let mut rejected = false;
         'ranks: for rank in &ballot.ranks {
             let group_start = buf.len();
             for c in rank {
@@ -93,6 +94,7 @@ pub(crate) fn prepare(election: &Election, equal: EqualRanks) -> Result<Prepared
             if equal == EqualRanks::Truncate && buf.len() > group_start + 1 {
                 buf.truncate(group_start);
                 if group_start == start {
+                    rejected = true;
                     equal_first.0 += ballot.weight;
                     equal_first.1.get_or_insert(i);
                 } else {
@@ -102,7 +104,7 @@ pub(crate) fn prepare(election: &Election, equal: EqualRanks) -> Result<Prepared
             }
         }
         if buf.len() == start {
-            if equal_first.1 != Some(i) {
+            if !rejected {
                 no_candidate.0 += ballot.weight;
                 no_candidate.1.get_or_insert(i);
             }
