@@ -5,12 +5,14 @@
 //! expected there. Nothing here opens a file: the caller reads it and hands over the contents.
 
 pub mod blt;
+pub mod cvr;
+pub mod preflib;
 
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::{Ballot, CandidateId};
+use crate::{Ballot, CandidateId, Election, SetAside};
 
 /// Whether a [`ParseError`]'s position counts lines of text or rows of a spreadsheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +51,6 @@ impl ParseError {
         }
     }
 
-    #[allow(dead_code)]
     pub(crate) fn at_row(
         row: usize,
         column: usize,
@@ -105,6 +106,57 @@ impl Format {
             "xlsx" => Some(Format::CvrXlsx),
             _ => None,
         }
+    }
+}
+
+/// An election read from a file, with what the reader set aside on the way.
+///
+/// Formats that record each voter's marks (cast-vote records) can hold ballots with no
+/// countable preference; the reader sets them aside here, with the reason, instead of
+/// dropping them. A count adds these to its own [`crate::Outcome::set_aside`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    pub election: Election,
+    pub set_aside: Vec<SetAside>,
+    /// What the reader did that a reader of the count should know.
+    pub notes: Vec<String>,
+}
+
+impl From<Election> for Import {
+    fn from(election: Election) -> Self {
+        Import {
+            election,
+            set_aside: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// Reads an election from a file's bytes in the given format.
+///
+/// `seats` is used where the format does not give one (PrefLib, cast-vote records); BLT's own
+/// seat count is kept.
+pub fn read(bytes: &[u8], format: Format, seats: u32) -> Result<Import, ParseError> {
+    let text = || {
+        std::str::from_utf8(bytes).map_err(|e| {
+            let before = &bytes[..e.valid_up_to()];
+            let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+            let line_start = before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&before[line_start..])
+                .chars()
+                .count()
+                + 1;
+            ParseError::at_line(line, column, "UTF-8 text", "bytes that are not UTF-8")
+        })
+    };
+    match format {
+        Format::Blt => blt::parse(text()?).map(Import::from),
+        Format::PrefLib => preflib::parse(text()?, seats).map(Import::from),
+        Format::CvrCsv => cvr::parse_csv(bytes, &cvr::CvrOptions::with_seats(seats)),
+        Format::CvrXlsx => cvr::parse_xlsx(bytes, &cvr::CvrOptions::with_seats(seats)),
     }
 }
 

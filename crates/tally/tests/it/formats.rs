@@ -191,3 +191,39 @@ proptest! {
         let _ = blt::parse(&text);
     }
 }
+
+#[test]
+fn preflib_debian_elections_parse() {
+    let text = std::fs::read_to_string(testdata().join("preflib/00002-00000005.soi")).unwrap();
+    let e = tally::formats::preflib::parse(&text, 1).unwrap();
+    assert_eq!(e.title, "Debian 2007 Leader");
+    assert_eq!(e.candidates.len(), 9);
+    assert_eq!(e.candidates[3], "Sam Hocevar");
+    assert_eq!(e.ballots.iter().map(|b| b.weight).sum::<u64>(), 482);
+    assert_eq!(e.ballots.len(), 430);
+}
+
+#[test]
+fn minneapolis_records_parse_and_account_for_every_ballot() {
+    let bytes =
+        std::fs::read(testdata().join("minneapolis2017/2017_minneapolis_mayor_cvr.xlsx")).unwrap();
+    let import = tally::formats::read(&bytes, tally::formats::Format::CvrXlsx, 1).unwrap();
+    let e = &import.election;
+    assert!(e.candidates.iter().any(|c| c == "Jacob Frey"));
+    assert!(e.candidates.iter().any(|c| c == "UWI"));
+    assert!(
+        !e.candidates
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("overvote"))
+    );
+    assert!(
+        !e.candidates
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case("undervote"))
+    );
+    assert_eq!(e.candidates.len(), 19);
+    let counted: u64 = e.ballots.iter().map(|b| b.weight).sum();
+    let aside: u64 = import.set_aside.iter().map(|s| s.count).sum();
+    assert!(aside > 0);
+    assert_eq!(counted + aside, 105_928);
+}
