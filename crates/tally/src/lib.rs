@@ -5,11 +5,17 @@
 //! report. It refuses to do I/O, async, SQL or HTTP: callers read files and hand over bytes or
 //! strings, and store or print what comes back.
 
+pub mod approval;
+pub mod borda;
 pub mod election;
 pub mod formats;
+pub mod irv;
 pub mod lot;
 pub mod num;
+pub mod plurality;
+pub mod ranked;
 pub mod report;
+pub mod schulze;
 pub mod stv;
 
 pub use election::{Ballot, CandidateId, Election};

@@ -163,8 +163,13 @@ pub fn arb_election() -> impl Strategy<Value = Election> {
             "[A-Za-z0-9 ,:]{1,20}",
         )
             .prop_map(move |(candidates, ballots, withdrawn, title)| {
-                let mut withdrawn: Vec<CandidateId> =
-                    withdrawn.into_iter().map(CandidateId).collect();
+                // The last candidate never withdraws, so somebody always stands.
+                let mut withdrawn: Vec<CandidateId> = withdrawn
+                    .into_iter()
+                    .filter(|&c| (c as usize) + 1 < n)
+                    .map(CandidateId)
+                    .collect();
+                withdrawn.sort();
                 withdrawn.dedup();
                 Election {
                     title: title.trim().to_owned(),
