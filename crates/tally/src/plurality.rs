@@ -71,7 +71,7 @@ pub fn count(election: &Election, options: &PluralityOptions) -> Result<Outcome,
     let mut notes = Vec::new();
     if cut > 0 {
         notes.push(format!(
-            "{cut} ballots ranked more than {k} candidate(s): only their ranks up to the {k}th mark were counted"
+            "{cut} ballots rank more candidates than the {k} seat(s): only their first {k} preference(s) count as votes"
         ));
     }
     let mut action = format!(

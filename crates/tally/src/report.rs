@@ -145,7 +145,7 @@ impl Outcome {
             .map(|t| name(&t.candidate).chars().count())
             .max()
             .unwrap_or(0)
-            .max(9);
+            .max(16);
         for r in &self.rounds {
             let _ = writeln!(out, "\nRound {}", r.number);
             if let Some(q) = &r.quota {

@@ -1,0 +1,4 @@
+//! Integration tests of the `federa` binary, run as a user would run it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod tally_cmd;
