@@ -17,6 +17,7 @@ pub mod ranked;
 pub mod report;
 pub mod schulze;
 pub mod stv;
+pub mod synth;
 
 pub use election::{Ballot, CandidateId, Election};
 pub use lot::Lot;

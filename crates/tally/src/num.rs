@@ -343,7 +343,16 @@ impl MeekNumber for Fixed9 {
     }
     #[inline]
     fn mul_up(&self, o: &Self) -> Self {
-        Fixed::mul_up(*self, *o)
+        // Ballot weights and keep factors lie in [0, 1]: their product fits in 64 bits, and a
+        // 64-bit division by the constant scale is a multiplication.
+        const SMALL: u64 = 1 << 31;
+        let (a, b) = (self.0 as u64, o.0 as u64);
+        if a <= SMALL && b <= SMALL {
+            let p = a * b;
+            Fixed(p.div_ceil(Self::SCALE as u64) as i64)
+        } else {
+            Fixed::mul_up(*self, *o)
+        }
     }
     fn div_up(&self, o: &Self) -> Option<Self> {
         Fixed::div_up(*self, *o)
@@ -353,8 +362,12 @@ impl MeekNumber for Fixed9 {
     }
     #[inline]
     fn mul_int(&self, n: u64) -> Self {
-        Fixed::mul_int(*self, n)
+        match i64::try_from(n).ok().and_then(|n| self.0.checked_mul(n)) {
+            Some(x) => Fixed(x),
+            None => Fixed::mul_int(*self, n),
+        }
     }
+    #[inline]
     fn is_zero(&self) -> bool {
         self.0 == 0
     }

@@ -65,7 +65,7 @@ pub(crate) fn count(
     rule: Rule,
     seed: u64,
 ) -> Result<Outcome, StvError> {
-    let prepared = prepare(election, EqualRanks::Truncate)?;
+    let prepared = prepare(election, EqualRanks::Truncate, true)?;
     match rule {
         Rule::Scottish => Count::<5>::new(election, &prepared, seats, rule, seed).run(),
         Rule::Wigm => Count::<4>::new(election, &prepared, seats, rule, seed).run(),

@@ -42,7 +42,7 @@ pub(crate) fn count(
     arithmetic: MeekArithmetic,
     seed: u64,
 ) -> Result<Outcome, StvError> {
-    let prepared = prepare(election, EqualRanks::Keep)?;
+    let prepared = prepare(election, EqualRanks::Keep, false)?;
     let tree = Tree::new(&prepared);
     match arithmetic {
         MeekArithmetic::Fixed9 => {
@@ -77,59 +77,106 @@ struct Tree {
     depth: usize,
 }
 
-fn groups(ballot: &[u32]) -> impl Iterator<Item = &[u32]> {
-    let mut rest = ballot;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
+/// Calls `f` with every ballot (its items and weight) in the order of their rankings, so that
+/// ballots sharing first ranks come one after another (any lexicographic order will do).
+///
+/// Where the rankings fit, each is packed into one 128-bit key, five bits a rank with the
+/// first rank highest, so that comparing keys compares rankings; the keys are sorted with the
+/// weights beside them and unpacked in order, which reads memory only front to back. Otherwise
+/// rankings are sorted by comparing their items.
+fn in_ranking_order(p: &Prepared, mut f: impl FnMut(&[u32], u64)) {
+    let max_item = p
+        .items
+        .iter()
+        .map(|&x| u64::from(x & !TIED) * 2 + 2)
+        .max()
+        .unwrap_or(0);
+    let max_len = (0..p.len()).map(|b| p.ballot(b).len()).max().unwrap_or(0);
+    if max_item < 32 && max_len <= 25 {
+        let mut keyed: Vec<(u128, u64)> = (0..p.len())
+            .map(|b| {
+                let mut key = 0u128;
+                for (i, &x) in p.ballot(b).iter().enumerate() {
+                    // A distinct non-zero symbol for each candidate, tied or not; zero pads.
+                    let sym = u128::from((x & !TIED) * 2 + 1 + u32::from(x & TIED != 0));
+                    key |= sym << (123 - 5 * i);
+                }
+                (key, p.weights[b])
+            })
+            .collect();
+        keyed.sort_unstable();
+        let mut items: Vec<u32> = Vec::with_capacity(25);
+        for (key, w) in keyed {
+            items.clear();
+            for i in 0..25 {
+                let sym = ((key >> (123 - 5 * i)) & 31) as u32;
+                if sym == 0 {
+                    break;
+                }
+                let c = (sym - 1) / 2;
+                items.push(if (sym - 1) % 2 == 1 { c | TIED } else { c });
+            }
+            f(&items, w);
         }
-        let n = 1 + rest[1..].iter().take_while(|&&x| x & TIED != 0).count();
-        let (g, r) = rest.split_at(n);
-        rest = r;
-        Some(g)
-    })
+    } else {
+        let mut order: Vec<u32> = (0..p.len() as u32).collect();
+        order.sort_unstable_by(|&a, &b| p.ballot(a as usize).cmp(p.ballot(b as usize)));
+        for b in order {
+            f(p.ballot(b as usize), p.weights[b as usize]);
+        }
+    }
 }
 
 impl Tree {
     fn new(p: &Prepared) -> Tree {
-        let mut order: Vec<u32> = (0..p.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| p.ballot(a as usize).cmp(p.ballot(b as usize)));
         let mut nodes: Vec<Node> = Vec::new();
         let mut labels: Vec<u32> = Vec::new();
-        // The open path: node index and the group it stands for.
-        let mut path: Vec<(usize, &[u32])> = Vec::new();
+        // The open path: node index and the end of its rank in the previous ballot's items.
+        let mut path: Vec<(usize, usize)> = Vec::new();
+        let mut prev: Vec<u32> = Vec::new();
         let mut depth = 0;
-        for &b in &order {
-            let ballot = p.ballot(b as usize);
-            let w = p.weights[b as usize];
-            let mut k = 0;
-            let mut gs = groups(ballot).peekable();
-            while k < path.len() && gs.peek() == Some(&path[k].1) {
-                nodes[path[k].0].through += w;
-                gs.next();
-                k += 1;
+        in_ranking_order(p, |ballot, w| {
+            let common = ballot.iter().zip(&prev).take_while(|(a, b)| a == b).count();
+            // A rank is shared when its items are in the common prefix and it ends at the same
+            // place in both ballots (the next item is not ranked equal with it).
+            let shared = path
+                .iter()
+                .take_while(|&&(_, end)| {
+                    end <= common && ballot.get(end).is_none_or(|&x| x & TIED == 0)
+                })
+                .count();
+            for &(i, _) in &path[..shared] {
+                nodes[i].through += w;
             }
-            for (i, _) in path.drain(k..) {
+            for (i, _) in path.drain(shared..) {
                 nodes[i].end = nodes.len() as u32;
             }
-            for g in gs {
+            let mut pos = path.last().map_or(0, |&(_, end)| end);
+            while pos < ballot.len() {
+                let len = 1 + ballot[pos + 1..]
+                    .iter()
+                    .take_while(|&&x| x & TIED != 0)
+                    .count();
                 let i = nodes.len();
                 nodes.push(Node {
                     label: labels.len() as u32,
-                    len: g.len() as u32,
+                    len: len as u32,
                     depth: path.len() as u32,
                     end: 0,
                     through: w,
                     ending: 0,
                 });
-                labels.extend(g.iter().map(|&c| c & !TIED));
-                path.push((i, g));
+                labels.extend(ballot[pos..pos + len].iter().map(|&c| c & !TIED));
+                pos += len;
+                path.push((i, pos));
             }
             depth = depth.max(path.len());
             if let Some(&(last, _)) = path.last() {
                 nodes[last].ending += w;
             }
-        }
+            prev.clear();
+            prev.extend_from_slice(ballot);
+        });
         for (i, _) in path.drain(..) {
             nodes[i].end = nodes.len() as u32;
         }

@@ -46,7 +46,13 @@ impl Prepared {
     }
 }
 
-pub(crate) fn prepare(election: &Election, equal: EqualRanks) -> Result<Prepared, StvError> {
+/// Cleans the ballots; with `merge`, identical ballots become one (a method that merges them
+/// itself, as Meek's prefix tree does, can skip the hashing).
+pub(crate) fn prepare(
+    election: &Election,
+    equal: EqualRanks,
+    merge: bool,
+) -> Result<Prepared, StvError> {
     let n = election.candidates.len();
     if n >= TIED as usize {
         return Err(StvError::TooManyCandidates {
@@ -113,24 +119,33 @@ pub(crate) fn prepare(election: &Election, equal: EqualRanks) -> Result<Prepared
         spans.push((start as u32, buf.len() as u32, ballot.weight));
     }
 
-    let mut index: HashMap<&[u32], usize> = HashMap::with_capacity(spans.len() / 2 + 1);
-    let mut items = Vec::with_capacity(buf.len());
-    let mut starts = vec![0u32];
-    let mut weights: Vec<u64> = Vec::new();
-    let mut valid: u128 = 0;
-    for &(s, e, w) in &spans {
-        let key = &buf[s as usize..e as usize];
-        valid += u128::from(w);
-        match index.get(key) {
-            Some(&b) => weights[b] += w,
-            None => {
-                index.insert(key, weights.len());
-                items.extend_from_slice(key);
-                starts.push(items.len() as u32);
-                weights.push(w);
+    let valid: u128 = spans.iter().map(|&(_, _, w)| u128::from(w)).sum();
+    let (items, starts, weights) = if merge {
+        let mut index: HashMap<&[u32], usize> = HashMap::with_capacity(spans.len() / 2 + 1);
+        let mut items = Vec::with_capacity(buf.len());
+        let mut starts = vec![0u32];
+        let mut weights: Vec<u64> = Vec::new();
+        for &(s, e, w) in &spans {
+            let key = &buf[s as usize..e as usize];
+            match index.get(key) {
+                Some(&b) => weights[b] += w,
+                None => {
+                    index.insert(key, weights.len());
+                    items.extend_from_slice(key);
+                    starts.push(items.len() as u32);
+                    weights.push(w);
+                }
             }
         }
-    }
+        (items, starts, weights)
+    } else {
+        // The cleaned ballots lie end to end in `buf` already.
+        let starts = std::iter::once(0)
+            .chain(spans.iter().map(|&(_, e, _)| e))
+            .collect();
+        let weights = spans.iter().map(|&(_, _, w)| w).collect();
+        (buf, starts, weights)
+    };
     let valid = u64::try_from(valid)
         .ok()
         .filter(|&v| v <= (i64::MAX / 1_000_000_000) as u64)
