@@ -435,6 +435,11 @@ impl<'a> Parser<'a> {
         let mut key: Vec<u32> = Vec::with_capacity(64);
         // `stamp[c] == line` when candidate c was already ranked on this ballot line.
         let mut stamp: Vec<usize> = vec![0; candidates];
+        // Nicknames of up to 8 bytes, packed into a u64: one multiply to hash, one compare.
+        let short: HashMap<u64, u32, FxBuild> = nicks
+            .iter()
+            .filter_map(|(w, &c)| pack(w.as_bytes()).map(|k| (k, c)))
+            .collect();
         let mut nicks_withdrawn = Vec::new();
         loop {
             self.skip_all();
@@ -509,7 +514,11 @@ impl<'a> Parser<'a> {
                     }
                     Some(_) => {
                         let w = self.word();
-                        match nicks.get(w) {
+                        let found = match pack(w.as_bytes()) {
+                            Some(k) => short.get(&k),
+                            None => nicks.get(w),
+                        };
+                        match found {
                             Some(&c) => c,
                             None => {
                                 self.pos = at;
@@ -549,6 +558,17 @@ impl<'a> Parser<'a> {
         election.ballots = merger.finish();
         Ok(())
     }
+}
+
+/// A word of 1 to 8 bytes as a u64 (a nickname never holds a NUL byte, so this is exact).
+#[inline]
+fn pack(word: &[u8]) -> Option<u64> {
+    if word.is_empty() || word.len() > 8 {
+        return None;
+    }
+    let mut bytes = [0u8; 8];
+    bytes[..word.len()].copy_from_slice(word);
+    Some(u64::from_le_bytes(bytes))
 }
 
 #[cfg(test)]

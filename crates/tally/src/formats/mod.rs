@@ -195,6 +195,12 @@ impl Hasher for FxHasher {
     }
 
     #[inline]
+    fn write_u128(&mut self, i: u128) {
+        self.add(i as u64);
+        self.add((i >> 64) as u64);
+    }
+
+    #[inline]
     fn write_usize(&mut self, i: usize) {
         self.add(i as u64);
     }
@@ -238,6 +244,9 @@ impl Hasher for KeyIsHash {
 /// seen before allocates nothing, and a new one allocates only when the arena grows.
 #[derive(Default)]
 pub(crate) struct Merger {
+    /// Short keys (up to 7 numbers below 65535), packed exactly into a u128 -> their ballot.
+    /// Most ballots are short: finding them needs no visit to the arena.
+    short: HashMap<u128, u32, FxBuild>,
     /// Hash of a key -> the first distinct ballot with that hash.
     first: HashMap<u64, u32, BuildHasherDefault<KeyIsHash>>,
     /// The next distinct ballot with the same hash, or `u32::MAX`.
@@ -265,10 +274,57 @@ impl Merger {
         &self.arena[start as usize..end as usize]
     }
 
+    /// `key` packed exactly into a u128 (16 bits for its length, 16 for each number), if short.
+    #[inline]
+    fn pack(key: &[u32]) -> Option<u128> {
+        if key.len() > 7 {
+            return None;
+        }
+        let mut packed = key.len() as u128;
+        for (i, &c) in key.iter().enumerate() {
+            let c = if c == NEXT_RANK {
+                0xFFFF
+            } else if c < 0xFFFF {
+                c
+            } else {
+                return None;
+            };
+            packed |= u128::from(c) << (16 * (i + 1));
+        }
+        Some(packed)
+    }
+
+    fn push(&mut self, key: &[u32], weight: u64) {
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(key);
+        self.spans.push((start, self.arena.len() as u32));
+        self.next.push(u32::MAX);
+        self.weights.push(weight);
+    }
+
     /// Adds `weight` copies of the ballot `key`. Returns false if a weight overflows.
     pub(crate) fn add(&mut self, key: &[u32], weight: u64) -> bool {
-        let h = Self::hash(key);
         let new = self.spans.len() as u32;
+        if let Some(packed) = Self::pack(key) {
+            return match self.short.entry(packed) {
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    let w = &mut self.weights[*slot.get() as usize];
+                    match w.checked_add(weight) {
+                        Some(sum) => {
+                            *w = sum;
+                            true
+                        }
+                        None => false,
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(new);
+                    self.push(key, weight);
+                    true
+                }
+            };
+        }
+        let h = Self::hash(key);
         let mut at = match self.first.entry(h) {
             std::collections::hash_map::Entry::Vacant(slot) => {
                 slot.insert(new);
@@ -278,7 +334,9 @@ impl Merger {
         };
         let mut last = u32::MAX;
         while at != u32::MAX {
-            if self.key(at) == key {
+            let seen = self.key(at);
+            // A plain loop: keys are a few numbers long, shorter than a memcmp call is worth.
+            if seen.len() == key.len() && seen.iter().zip(key).all(|(a, b)| a == b) {
                 let w = &mut self.weights[at as usize];
                 return match w.checked_add(weight) {
                     Some(sum) => {
@@ -294,26 +352,27 @@ impl Merger {
         if last != u32::MAX {
             self.next[last as usize] = new;
         }
-        let start = self.arena.len() as u32;
-        self.arena.extend_from_slice(key);
-        self.spans.push((start, self.arena.len() as u32));
-        self.next.push(u32::MAX);
-        self.weights.push(weight);
+        self.push(key, weight);
         true
     }
 
     /// The distinct ballots with their summed weights, in order of first appearance.
     pub(crate) fn finish(self) -> Vec<Ballot> {
-        (0..self.spans.len() as u32)
-            .map(|i| Ballot {
-                weight: self.weights[i as usize],
-                ranks: self
-                    .key(i)
-                    .split(|&c| c == NEXT_RANK)
-                    .filter(|rank| !rank.is_empty())
-                    .map(|rank| rank.iter().map(|&c| CandidateId(c)).collect())
-                    .collect(),
-            })
-            .collect()
+        let mut ballots = Vec::with_capacity(self.spans.len());
+        for (i, &weight) in self.weights.iter().enumerate() {
+            let key = self.key(i as u32);
+            let mut ranks = Vec::new();
+            if !key.is_empty() {
+                // Exact capacities: a million small vectors should not each grow twice.
+                ranks.reserve_exact(1 + key.iter().filter(|&&c| c == NEXT_RANK).count());
+                for rank in key.split(|&c| c == NEXT_RANK) {
+                    let mut r = Vec::with_capacity(rank.len());
+                    r.extend(rank.iter().map(|&c| CandidateId(c)));
+                    ranks.push(r);
+                }
+            }
+            ballots.push(Ballot { weight, ranks });
+        }
+        ballots
     }
 }
