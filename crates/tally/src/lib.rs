@@ -7,6 +7,7 @@
 
 pub mod approval;
 pub mod borda;
+pub mod decision;
 pub mod election;
 pub mod formats;
 pub mod irv;
