@@ -50,7 +50,10 @@ pub struct Paths {
 
 /// Computes `d` and `p` for the standing candidates.
 pub fn paths(election: &Election, strength: Strength) -> Result<Paths, CountError> {
-    let r = Ranked::new(election)?;
+    Ok(paths_of(&Ranked::new(election)?, strength))
+}
+
+fn paths_of(r: &Ranked, strength: Strength) -> Paths {
     let standing = r.candidates();
     let m = standing.len();
     let mut index = vec![usize::MAX; r.n];
@@ -127,16 +130,17 @@ pub fn paths(election: &Election, strength: Strength) -> Result<Paths, CountErro
         }
     }
     let rows = |v: &[u64]| (0..m).map(|i| v[i * m..(i + 1) * m].to_vec()).collect();
-    Ok(Paths {
+    Paths {
         candidates: ids(standing),
         d: rows(&d),
         p: rows(&p),
-    })
+    }
 }
 
 /// Counts by the Schulze method. See the [module docs](self).
 pub fn count(election: &Election, options: &SchulzeOptions) -> Result<Outcome, CountError> {
-    let paths = paths(election, options.strength)?;
+    let ranked = Ranked::new(election)?;
+    let paths = paths_of(&ranked, options.strength);
     let m = paths.candidates.len();
     if m == 0 {
         return Err(CountError::Invalid("every candidate has withdrawn".into()));
@@ -244,10 +248,7 @@ pub fn count(election: &Election, options: &SchulzeOptions) -> Result<Outcome, C
         .iter()
         .map(|t| t.iter().map(|&i| label(i)).collect::<Vec<_>>().join(" = "))
         .collect();
-    let mut set_aside = Vec::new();
-    if let Ok(r) = Ranked::new(election) {
-        set_aside.extend(empty_ballots(&r));
-    }
+    let set_aside = empty_ballots(&ranked).into_iter().collect();
     Ok(Outcome {
         method: "schulze".into(),
         source: "M. Schulze, 'A new monotonic, clone-independent, reversal symmetric, and Condorcet-consistent single-winner election method', Social Choice and Welfare 36 (2011), sections 2.1-2.3".into(),
