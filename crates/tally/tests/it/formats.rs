@@ -232,3 +232,22 @@ fn minneapolis_records_parse_and_account_for_every_ballot() {
     assert!(aside > 0);
     assert_eq!(counted + aside, 105_928);
 }
+
+proptest! {
+    #[test]
+    fn preflib_never_panics_on_arbitrary_text(text in "(# [A-Z ]{0,12}: [0-9a-z ]{0,6}\n){0,4}([0-9]{0,2}: [0-9,{} ]{0,12}\n){0,6}") {
+        let _ = tally::formats::preflib::parse(&text, 1);
+    }
+
+    #[test]
+    fn cvr_csv_never_panics_on_arbitrary_text(text in "(1st Choice,2nd Choice,Count\n)?([a-c,\"]{0,3},(overvote|undervote|[a-c]{0,2}),[0-9x]{0,2}\n){0,6}") {
+        let options = tally::formats::cvr::CvrOptions::with_seats(1);
+        if let Ok(import) = tally::formats::cvr::parse_csv(text.as_bytes(), &options) {
+            // Every ballot row is either counted or set aside.
+            let counted: u64 = import.election.ballots.iter().map(|b| b.weight).sum();
+            let aside: u64 = import.set_aside.iter().map(|s| s.count).sum();
+            let rows = text.lines().skip(1).filter(|l| !l.trim_matches(',').trim().is_empty()).count();
+            prop_assert!(counted + aside <= rows as u64 * 99);
+        }
+    }
+}
