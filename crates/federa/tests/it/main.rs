@@ -1,4 +1,5 @@
 //! Integration tests of the `federa` binary, run as a user would run it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod serve;
 mod tally_cmd;

@@ -1,0 +1,134 @@
+//! `federa serve`: opens the store, binds the address, serves the web app until Ctrl-C or
+//! SIGTERM, then finishes the requests in flight and closes the database.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use federa_store::Store;
+
+/// Where federa keeps its data and where it listens; shared by `serve`, `demo` and `admin`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DataArgs {
+    /// Directory for the SQLite database (created if missing).
+    #[arg(long, env = "FEDERA_DATA_DIR", default_value = "federa-data")]
+    pub data_dir: PathBuf,
+    /// Database URL instead of the SQLite file in the data directory:
+    /// `postgres://user@host/db` (optionally `?schema=NAME`) or `sqlite://PATH?mode=rwc`.
+    #[arg(long, env = "FEDERA_DATABASE_URL")]
+    pub database: Option<String>,
+}
+
+impl DataArgs {
+    /// The database URL to use, creating the data directory for the default SQLite file.
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if let Some(url) = &self.database {
+            return Ok(url.clone());
+        }
+        sqlite_url(&self.data_dir)
+    }
+
+    pub async fn open(&self) -> anyhow::Result<Store> {
+        let url = self.database_url()?;
+        Store::connect(&url)
+            .await
+            .with_context(|| format!("opening the database {}", redact(&url)))
+    }
+}
+
+/// `sqlite://DIR/federa.db?mode=rwc`, creating `DIR`.
+pub fn sqlite_url(dir: &Path) -> anyhow::Result<String> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    let dir = dir
+        .canonicalize()
+        .with_context(|| format!("resolving {}", dir.display()))?;
+    Ok(format!(
+        "sqlite://{}?mode=rwc",
+        dir.join("federa.db").display()
+    ))
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_string(),
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Address to listen on; port 0 picks a free port (the printed URL says which).
+    #[arg(long, env = "FEDERA_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    runtime()?.block_on(async {
+        let store = args.data.open().await?;
+        serve(store, &args.listen, None).await
+    })
+}
+
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Serves the app on `listen` until a shutdown signal; prints `federa listening on URL` (and
+/// `banner`, if any) once the socket is bound, so scripts and tests can wait for that line.
+pub async fn serve(store: Store, listen: &str, banner: Option<String>) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let app = crate::app::router(store.clone());
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "federa listening on http://{addr}/")?;
+        if let Some(b) = banner {
+            writeln!(out, "{b}")?;
+        }
+        out.flush()?;
+    }
+    tracing::info!(%addr, backend = ?store.backend(), "serving");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!("cannot listen for Ctrl-C: {e}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C: shutting down"),
+        () = term => tracing::info!("SIGTERM: shutting down"),
+    }
+}
