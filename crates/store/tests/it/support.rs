@@ -6,6 +6,8 @@ use federa_store::{Actor, MembershipInput, OrgInput, Store};
 
 pub struct TestDb {
     pub store: Store,
+    /// The URL the store was opened with, for opening a second instance on the same data.
+    pub url: String,
     /// Keeps the SQLite file's directory alive for the test.
     _dir: Option<tempfile::TempDir>,
     /// The PostgreSQL schema to drop afterwards, with the server URL.
@@ -43,6 +45,7 @@ impl TestDb {
         let store = Store::connect(&url).await.unwrap();
         TestDb {
             store,
+            url,
             _dir: Some(dir),
             schema: None,
         }
@@ -62,6 +65,7 @@ impl TestDb {
         };
         TestDb {
             store,
+            url,
             _dir: None,
             schema: Some((base, schema)),
         }
