@@ -72,8 +72,8 @@ impl TestDb {
     }
 
     /// Closes the store and drops the PostgreSQL schema.
-    pub async fn finish(self) {
-        if let Some((_, schema)) = &self.schema {
+    pub async fn finish(mut self) {
+        if let Some((_, schema)) = self.schema.take() {
             self.store
                 .execute_unaudited(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
                 .await
@@ -122,4 +122,32 @@ pub async fn audit_count(store: &Store) -> u64 {
         .await
         .unwrap()
         .total
+}
+
+impl Drop for TestDb {
+    /// A test that panicked before `finish` still drops its PostgreSQL schema, from a thread
+    /// with its own runtime (the test's runtime may be unwinding).
+    fn drop(&mut self) {
+        let Some((base, schema)) = self.schema.take() else {
+            return;
+        };
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                let sep = if base.contains('?') { '&' } else { '?' };
+                if let Ok(store) = Store::connect(&format!("{base}{sep}schema={schema}")).await {
+                    let _ = store
+                        .execute_unaudited(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                        .await;
+                    store.close().await;
+                }
+            });
+        })
+        .join();
+    }
 }
