@@ -129,8 +129,9 @@ fn in_ranking_order(p: &Prepared, mut f: impl FnMut(&[u32], u64)) {
 
 impl Tree {
     fn new(p: &Prepared) -> Tree {
-        let mut nodes: Vec<Node> = Vec::new();
-        let mut labels: Vec<u32> = Vec::new();
+        // A tree never has more nodes (or label items) than the ballots have items.
+        let mut nodes: Vec<Node> = Vec::with_capacity(p.items.len());
+        let mut labels: Vec<u32> = Vec::with_capacity(p.items.len());
         // The open path: node index and the end of its rank in the previous ballot's items.
         let mut path: Vec<(usize, usize)> = Vec::new();
         let mut prev: Vec<u32> = Vec::new();
