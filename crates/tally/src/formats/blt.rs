@@ -179,6 +179,28 @@ impl<'a> Parser<'a> {
         ParseError::at_line(self.line, self.column_of(pos), expected, self.found_at(pos))
     }
 
+    /// The fast path of [`Parser::unsigned`]: a number of at most 18 digits followed by a token
+    /// end, or `None` (without moving) for anything else, which the slow path then explains.
+    #[inline(always)]
+    fn quick_number(&mut self) -> Option<u64> {
+        let start = self.pos;
+        let mut value: u64 = 0;
+        let mut p = start;
+        while let Some(&b) = self.s.get(p) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            value = value * 10 + u64::from(b - b'0');
+            p += 1;
+        }
+        let len = p - start;
+        if len == 0 || len > 18 || self.s.get(p).is_some_and(|&b| !is_token_end(b)) {
+            return None;
+        }
+        self.pos = p;
+        Some(value)
+    }
+
     /// Reads an unsigned integer at the current position, which must be followed by a token
     /// end. Returns `None` (without moving) if there is no digit here.
     fn unsigned(&mut self, what: &str) -> Result<Option<u64>, ParseError> {
@@ -461,14 +483,17 @@ impl<'a> Parser<'a> {
                 }
                 _ => {}
             }
-            let weight = self
-                .unsigned("a ballot weight (a whole number)")?
-                .ok_or_else(|| {
-                    self.error_at(
-                        start,
-                        "a ballot weight (a whole number) or the `0` that ends the ballots",
-                    )
-                })?;
+            let weight = match self.quick_number() {
+                Some(w) => w,
+                None => self
+                    .unsigned("a ballot weight (a whole number)")?
+                    .ok_or_else(|| {
+                        self.error_at(
+                            start,
+                            "a ballot weight (a whole number) or the `0` that ends the ballots",
+                        )
+                    })?,
+            };
             self.skip_inline();
             if weight == 0 && matches!(self.peek(), None | Some(b'\n')) {
                 break;
@@ -482,7 +507,10 @@ impl<'a> Parser<'a> {
                 let at = self.pos;
                 let c = match self.peek() {
                     Some(b'0'..=b'9') => {
-                        let n = self.unsigned("a candidate number")?.unwrap_or(0);
+                        let n = match self.quick_number() {
+                            Some(n) => n,
+                            None => self.unsigned("a candidate number")?.unwrap_or(0),
+                        };
                         if n == 0 {
                             if after_equals && !first {
                                 return Err(self.error_at(at, "a candidate after `=`"));
@@ -566,9 +594,12 @@ fn pack(word: &[u8]) -> Option<u64> {
     if word.is_empty() || word.len() > 8 {
         return None;
     }
-    let mut bytes = [0u8; 8];
-    bytes[..word.len()].copy_from_slice(word);
-    Some(u64::from_le_bytes(bytes))
+    // Shifts rather than a copy into a buffer: no memcpy call, no store-to-load stall.
+    let mut packed = 0u64;
+    for (i, &b) in word.iter().enumerate() {
+        packed |= u64::from(b) << (8 * i);
+    }
+    Some(packed)
 }
 
 #[cfg(test)]
