@@ -336,3 +336,39 @@ async fn demo_seeds_ninety_two_member_units() {
     assert!(!out.status.success());
     assert!(foreign.join("notes.txt").exists());
 }
+
+#[tokio::test]
+async fn serve_runs_on_postgres_in_its_own_schema() {
+    let base = std::env::var("FEDERA_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string());
+    let schema = format!("serve_{}", std::process::id());
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}schema={schema}");
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&[
+        "serve",
+        "--database",
+        &url,
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    let (status, body) = server.get("/healthz");
+    assert!(server.terminate().success());
+    // The server used PostgreSQL, not a SQLite file in the data directory.
+    assert!(!dir.path().join("federa.db").exists());
+    let store = Store::connect(&url).await.unwrap();
+    let tables: i64 = store
+        .list_audit_events(None, None, Page::default())
+        .await
+        .map(|p| p.total as i64)
+        .unwrap();
+    store
+        .execute_unaudited(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+        .await
+        .unwrap();
+    store.close().await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(tables, 0);
+}
