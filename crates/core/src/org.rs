@@ -362,10 +362,10 @@ impl EndMembershipInput {
     pub fn validate(&self, joined: Date, current: MemberStatus) -> Result<ValidEnd, Invalid> {
         let mut errors = Vec::new();
         let left_on = required_date(&mut errors, "left_on", &self.left_on);
-        if let Some(d) = left_on {
-            if d < joined {
-                errors.push(FieldError::new("left_on", "before_joined"));
-            }
+        if let Some(d) = left_on
+            && d < joined
+        {
+            errors.push(FieldError::new("left_on", "before_joined"));
         }
         let status = match self
             .status

@@ -1,0 +1,985 @@
+//! Importing and exporting member-unit lists as CSV or XLSX, the files secretariats keep.
+//!
+//! # The template
+//!
+//! The first non-empty row is the header; each column may be named in Chinese or English
+//! (case, spaces, `_`/`-` and a trailing `*` are ignored). [`TEMPLATE_CSV`] is the template
+//! to download; [`COLUMNS`] lists every column, its aliases and limits:
+//!
+//! | 中文 | English | required | limit / form |
+//! | --- | --- | --- | --- |
+//! | 单位名称 | name | yes | 200 characters |
+//! | 简称 | short_name | | 60 |
+//! | 类型 | kind | | federation, association, company (default), university, institute, government, other, or 联合会/协会/企业/高校/科研院所/政府/其他 |
+//! | 统一社会信用代码 | registration_number | | 18 characters with a valid check character |
+//! | 区县 | district | | 200 |
+//! | 行业 | sector | | 200 |
+//! | 会员类别 | category | yes | a category of the organisation, by name or key |
+//! | 入会日期 | joined | yes | a date, not in the future |
+//! | 成立日期 | founded | | a date |
+//! | 代表 | representative | | 60 |
+//! | 电话 | phone | | 40: digits, spaces, `+ - ( )` |
+//! | 邮箱 | email | | 254, one `@` |
+//!
+//! Dates are accepted as `2017-03-01`, `2017-3-1`, `2017/3/1`, `2017.3.1`, `2017年3月1日`,
+//! `20170301`, or an Excel date cell.
+//!
+//! CSV files may be UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030 (detected:
+//! a file that is not valid UTF-8 is decoded as GB18030, and rejected if that fails too).
+//! The delimiter is the most frequent of `,` `;` tab in the first line. XLSX workbooks must
+//! have one sheet, or the sheet to read must be named.
+//!
+//! # The preview
+//!
+//! [`preview`] reads and validates the whole file and lists every problem by row (as the
+//! spreadsheet numbers it, header = its own row), column and reason ([`ProblemCode`]).
+//! Duplicates are found within the file and against the organisation's existing members:
+//! same name (spaces and full-width forms ignored) or same registration number; the first
+//! occurrence in the file is kept, later ones are problems. [`Preview::outcome`] then applies
+//! the chosen [`ImportMode`]. File-level problems (empty, too large, not a table, several
+//! sheets) are errors, not previews.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Month};
+
+use super::RegistryError;
+use super::model::{Category, check_registration_number};
+use crate::org::{OrgKind, format_date};
+
+/// Largest file accepted, in bytes (checked before anything is read).
+pub const MAX_FILE_BYTES: usize = 50 * 1024 * 1024;
+
+/// The template to download: the header and one example row.
+pub const TEMPLATE_CSV: &str = "\u{feff}单位名称,简称,类型,统一社会信用代码,区县,行业,会员类别,入会日期,成立日期,代表,电话,邮箱\n\
+重庆示例网络科技有限公司,示例科技,企业,91500103MA5U7A2B3U,渝中区,软件和信息技术服务业,会员单位,2017-03-01,2015-06-18,张三,023-63000000,contact@example.cn\n";
+
+/// One column of the template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    /// The canonical (English) name, also the field of [`MemberRow`].
+    pub key: &'static str,
+    /// The Chinese header written on export.
+    pub zh: &'static str,
+    /// Other accepted headers.
+    pub aliases: &'static [&'static str],
+    pub required: bool,
+    /// Most characters.
+    pub max_chars: usize,
+}
+
+const fn col(
+    key: &'static str,
+    zh: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+    max_chars: usize,
+) -> Column {
+    Column {
+        key,
+        zh,
+        aliases,
+        required,
+        max_chars,
+    }
+}
+
+/// Every column of the template, in template order.
+pub const COLUMNS: [Column; 12] = [
+    col(
+        "name",
+        "单位名称",
+        &[
+            "名称",
+            "会员单位",
+            "unit name",
+            "organisation",
+            "organization",
+        ],
+        true,
+        200,
+    ),
+    col("short_name", "简称", &["单位简称", "short name"], false, 60),
+    col("kind", "类型", &["单位类型", "type"], false, 20),
+    col(
+        "registration_number",
+        "统一社会信用代码",
+        &["信用代码", "社会信用代码", "registration number", "uscc"],
+        false,
+        18,
+    ),
+    col(
+        "district",
+        "区县",
+        &["所在区县", "地区", "区域"],
+        false,
+        200,
+    ),
+    col("sector", "行业", &["所属行业", "industry"], false, 200),
+    col("category", "会员类别", &["类别", "会员类型"], true, 200),
+    col(
+        "joined",
+        "入会日期",
+        &["入会时间", "join date", "joined on"],
+        true,
+        40,
+    ),
+    col(
+        "founded",
+        "成立日期",
+        &["成立时间", "founded on"],
+        false,
+        40,
+    ),
+    col(
+        "representative",
+        "代表",
+        &["会员代表", "单位代表"],
+        false,
+        60,
+    ),
+    col(
+        "phone",
+        "电话",
+        &["联系电话", "telephone", "tel"],
+        false,
+        40,
+    ),
+    col("email", "邮箱", &["电子邮箱", "e-mail", "mail"], false, 254),
+];
+
+const NAME: usize = 0;
+const SHORT: usize = 1;
+const KIND: usize = 2;
+const REGNO: usize = 3;
+const DISTRICT: usize = 4;
+const SECTOR: usize = 5;
+const CATEGORY: usize = 6;
+const JOINED: usize = 7;
+const FOUNDED: usize = 8;
+const REPR: usize = 9;
+const PHONE: usize = 10;
+const EMAIL: usize = 11;
+
+/// A reason a row or the header is not acceptable. Serialised as a stable snake_case code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemCode {
+    /// No header cell names a template column: the first row is not a header.
+    WrongHeader,
+    UnknownColumn,
+    DuplicateColumn,
+    MissingColumn,
+    Required,
+    TooLong,
+    InvalidDate,
+    DateInFuture,
+    UnknownCategory,
+    UnknownKind,
+    InvalidRegistrationNumber,
+    InvalidPhone,
+    InvalidEmail,
+    /// More cells than header columns.
+    ExtraCells,
+    DuplicateInFile,
+    DuplicateExisting,
+}
+
+impl ProblemCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemCode::WrongHeader => "wrong_header",
+            ProblemCode::UnknownColumn => "unknown_column",
+            ProblemCode::DuplicateColumn => "duplicate_column",
+            ProblemCode::MissingColumn => "missing_column",
+            ProblemCode::Required => "required",
+            ProblemCode::TooLong => "too_long",
+            ProblemCode::InvalidDate => "invalid_date",
+            ProblemCode::DateInFuture => "date_in_future",
+            ProblemCode::UnknownCategory => "unknown_category",
+            ProblemCode::UnknownKind => "unknown_kind",
+            ProblemCode::InvalidRegistrationNumber => "invalid_registration_number",
+            ProblemCode::InvalidPhone => "invalid_phone",
+            ProblemCode::InvalidEmail => "invalid_email",
+            ProblemCode::ExtraCells => "extra_cells",
+            ProblemCode::DuplicateInFile => "duplicate_in_file",
+            ProblemCode::DuplicateExisting => "duplicate_existing",
+        }
+    }
+}
+
+/// One problem: where and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowProblem {
+    /// The row as the spreadsheet numbers it (1 = first line of the file).
+    pub row: usize,
+    /// The column's canonical key, or the header text as written for an unknown column.
+    pub column: Option<String>,
+    pub code: ProblemCode,
+    /// The offending value, the limit, or the row of the earlier duplicate.
+    pub detail: Option<String>,
+}
+
+impl std::fmt::Display for RowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "row {}", self.row)?;
+        if let Some(c) = &self.column {
+            write!(f, ", column {c}")?;
+        }
+        write!(f, ": {}", self.code.as_str())?;
+        if let Some(d) = &self.detail {
+            write!(f, " ({d})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A valid member-unit row, ready for the store; also the row type of an export.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    /// The file row it came from (0 for rows built elsewhere, e.g. for export).
+    pub row: usize,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: OrgKind,
+    pub registration_number: Option<String>,
+    pub district: Option<String>,
+    pub sector: Option<String>,
+    /// The [`Category::key`].
+    pub category: String,
+    #[serde(with = "super::dates")]
+    pub joined: Date,
+    #[serde(with = "super::dates::option", default)]
+    pub founded: Option<Date>,
+    pub representative: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// An organisation's current member, for duplicate detection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExistingMember {
+    pub name: String,
+    pub registration_number: Option<String>,
+}
+
+/// What an import is checked against.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportContext<'a> {
+    pub categories: &'a [Category],
+    pub existing: &'a [ExistingMember],
+    pub today: Date,
+}
+
+/// How to read the file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOptions {
+    /// The sheet of a workbook to read; required when it has several.
+    pub sheet: Option<String>,
+    pub max_bytes: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            sheet: None,
+            max_bytes: MAX_FILE_BYTES,
+        }
+    }
+}
+
+/// Whether a file with problems imports nothing or its valid rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    AllOrNothing,
+    ValidRowsOnly,
+}
+
+/// The result of reading and checking a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+    /// Data rows read (blank rows are not counted).
+    pub rows_read: usize,
+    pub valid: Vec<MemberRow>,
+    /// Every problem, in file order.
+    pub problems: Vec<RowProblem>,
+    /// Data rows with at least one problem (all of them if a required column is missing).
+    pub invalid_rows: usize,
+}
+
+/// What to store after a preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportOutcome {
+    pub rows: Vec<MemberRow>,
+    pub skipped_rows: usize,
+    pub problems: Vec<RowProblem>,
+}
+
+impl Preview {
+    /// No problem at all.
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// Applies the mode: all-or-nothing refuses a file with any problem.
+    pub fn outcome(self, mode: ImportMode) -> Result<ImportOutcome, RegistryError> {
+        if mode == ImportMode::AllOrNothing && !self.problems.is_empty() {
+            return Err(RegistryError::InvalidRows {
+                count: self.problems.len(),
+            });
+        }
+        Ok(ImportOutcome {
+            skipped_rows: self.rows_read - self.valid.len(),
+            rows: self.valid,
+            problems: self.problems,
+        })
+    }
+}
+
+/// A table read from a file: the header and the data rows with their file row numbers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Table {
+    pub header_row: usize,
+    pub header: Vec<String>,
+    pub rows: Vec<(usize, Vec<String>)>,
+}
+
+/// Reads and checks a member list (CSV or XLSX, told apart by content).
+pub fn preview(
+    bytes: &[u8],
+    options: &ImportOptions,
+    ctx: &ImportContext<'_>,
+) -> Result<Preview, RegistryError> {
+    let table = read_table(bytes, options)?;
+    Ok(validate_table(&table, ctx))
+}
+
+/// Reads a file into a [`Table`] after the file-level checks.
+pub fn read_table(bytes: &[u8], options: &ImportOptions) -> Result<Table, RegistryError> {
+    if bytes.len() > options.max_bytes {
+        return Err(RegistryError::FileTooLarge {
+            size: bytes.len(),
+            limit: options.max_bytes,
+        });
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(RegistryError::EmptyFile);
+    }
+    let table = if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes, options.sheet.as_deref())?
+    } else {
+        read_csv(bytes)?
+    };
+    // A header without data rows (the template's header alone) has nothing to import.
+    if table.header.is_empty() || table.rows.is_empty() {
+        return Err(RegistryError::EmptyFile);
+    }
+    Ok(table)
+}
+
+fn not_tabular(reason: impl Into<String>) -> RegistryError {
+    RegistryError::NotTabular {
+        reason: reason.into(),
+    }
+}
+
+/// Decodes CSV bytes: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030 (a superset of GBK).
+pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, RegistryError> {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        let (text, had_errors) = enc.decode_without_bom_handling(&bytes[bom..]);
+        if had_errors {
+            return Err(not_tabular(format!("not valid {} text", enc.name())));
+        }
+        return Ok(text);
+    }
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return Ok(Cow::Borrowed(s));
+    }
+    let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
+    if had_errors {
+        return Err(not_tabular("text is neither UTF-8 nor GBK/GB18030"));
+    }
+    Ok(text)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table, RegistryError> {
+    let head = &bytes[..bytes.len().min(8192)];
+    let utf16 = matches!(
+        encoding_rs::Encoding::for_bom(bytes),
+        Some((e, _)) if e != encoding_rs::UTF_8
+    );
+    if !utf16 {
+        if head.starts_with(b"%PDF") {
+            return Err(not_tabular("a PDF document"));
+        }
+        if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+            return Err(not_tabular("an old .xls workbook; save it as .xlsx or CSV"));
+        }
+        if head.contains(&0) {
+            return Err(not_tabular("binary data"));
+        }
+    }
+    let text = decode_text(bytes)?;
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|&d| first_line.bytes().filter(|&b| b == d).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut table = Table::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => return Err(not_tabular(e.to_string())),
+        }
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        if table.header.is_empty() {
+            table.header_row = line;
+            table.header = cells;
+        } else {
+            table.rows.push((line, cells));
+        }
+    }
+    Ok(table)
+}
+
+fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, RegistryError> {
+    use calamine::Reader;
+    let mut book = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|e| not_tabular(format!("not a readable workbook: {e}")))?;
+    let names = book.sheet_names();
+    let name = match sheet {
+        Some(s) => {
+            if !names.iter().any(|n| n == s) {
+                return Err(RegistryError::NoSuchSheet {
+                    name: s.to_string(),
+                });
+            }
+            s.to_string()
+        }
+        None => match names.as_slice() {
+            [one] => one.clone(),
+            [] => return Err(RegistryError::EmptyFile),
+            _ => return Err(RegistryError::SeveralSheets { sheets: names }),
+        },
+    };
+    let range = book
+        .worksheet_range(&name)
+        .map_err(|e| not_tabular(format!("sheet {name}: {e}")))?;
+    let first_row = range.start().map_or(0, |(r, _)| r as usize);
+    let first_col = range.start().map_or(0, |(_, c)| c as usize);
+    let mut table = Table::default();
+    for (i, row) in range.rows().enumerate() {
+        let mut cells: Vec<String> = vec![String::new(); first_col];
+        cells.extend(row.iter().map(cell_text));
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        while cells.last().is_some_and(|c| c.is_empty()) {
+            cells.pop();
+        }
+        let line = first_row + i + 1;
+        if table.header.is_empty() {
+            table.header_row = line;
+            table.header = cells;
+        } else {
+            table.rows.push((line, cells));
+        }
+    }
+    Ok(table)
+}
+
+fn cell_text(cell: &calamine::Data) -> String {
+    use calamine::Data;
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => {
+            excel_serial_date(d.as_f64()).map_or_else(|| d.to_string(), format_date)
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// The calendar date of an Excel serial day number (1900 system, with its phantom
+/// 29 February 1900: serials from 61 count from 1899-12-30).
+pub fn excel_serial_date(serial: f64) -> Option<Date> {
+    let days = serial.floor() as i64;
+    if !(1..=2_958_465).contains(&days) {
+        return None;
+    }
+    let base = Date::from_calendar_date(1899, Month::December, 30).ok()?;
+    let days = if days < 61 { days + 1 } else { days };
+    base.checked_add(time::Duration::days(days))
+}
+
+/// Parses a date in any accepted form (see the module doc).
+pub fn parse_flexible_date(s: &str) -> Option<Date> {
+    let s = s.trim();
+    // A time part after the date (`2017-03-01 00:00:00`, `2017-03-01T00:00:00`) is ignored.
+    let s = s.split([' ', 'T']).next().unwrap_or(s);
+    let (y, m, d) = if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        (&s[0..4], &s[4..6], &s[6..8])
+    } else {
+        let s = s.strip_suffix('日').unwrap_or(s);
+        let mut parts = s.split(['-', '/', '.', '年', '月']);
+        let y = parts.next()?;
+        let m = parts.next()?;
+        let d = parts.next()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        (y, m, d)
+    };
+    let digits = |p: &str, lo: usize, hi: usize| {
+        (lo..=hi).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    if !digits(y, 4, 4) || !digits(m, 1, 2) || !digits(d, 1, 2) {
+        return None;
+    }
+    let month = Month::try_from(m.parse::<u8>().ok()?).ok()?;
+    Date::from_calendar_date(y.parse().ok()?, month, d.parse().ok()?).ok()
+}
+
+fn normalise_header(h: &str) -> String {
+    let h = h.trim().trim_start_matches('\u{feff}');
+    let h = h.trim_end_matches(['*', '＊']).trim();
+    let mut out = String::with_capacity(h.len());
+    let mut space = false;
+    for c in h.chars() {
+        let c = if matches!(c, '_' | '-') { ' ' } else { c };
+        if c.is_whitespace() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+fn column_for(header: &str) -> Option<usize> {
+    let h = normalise_header(header);
+    COLUMNS.iter().position(|c| {
+        normalise_header(c.key) == h
+            || c.zh == h
+            || c.aliases.iter().any(|a| normalise_header(a) == h)
+    })
+}
+
+/// A name normalised for duplicate detection: full-width ASCII folded to half-width,
+/// whitespace removed, ASCII lower-cased.
+pub fn name_key(name: &str) -> String {
+    name.chars()
+        .filter_map(|c| match c {
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0),
+            '\u{3000}' => None,
+            c if c.is_whitespace() => None,
+            c => Some(c),
+        })
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+fn parse_kind(s: &str) -> Option<OrgKind> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Some(OrgKind::Company);
+    }
+    OrgKind::parse(&t.to_ascii_lowercase()).or(match t {
+        "联合会" => Some(OrgKind::Federation),
+        "协会" | "学会" | "商会" | "社会组织" => Some(OrgKind::Association),
+        "企业" | "公司" => Some(OrgKind::Company),
+        "高校" | "大学" | "学校" => Some(OrgKind::University),
+        "科研院所" | "研究院" | "研究所" => Some(OrgKind::Institute),
+        "政府" | "机关" | "事业单位" => Some(OrgKind::Government),
+        "其他" => Some(OrgKind::Other),
+        _ => None,
+    })
+}
+
+fn kind_zh(k: OrgKind) -> &'static str {
+    match k {
+        OrgKind::Federation => "联合会",
+        OrgKind::Association => "协会",
+        OrgKind::Company => "企业",
+        OrgKind::University => "高校",
+        OrgKind::Institute => "科研院所",
+        OrgKind::Government => "政府",
+        OrgKind::Other => "其他",
+    }
+}
+
+fn valid_phone(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_digit())
+        && s.chars().all(|c| {
+            c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '转' | ',' | '/')
+        })
+}
+
+fn valid_email(s: &str) -> bool {
+    let mut parts = s.split('@');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(local), Some(domain), None) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.chars().any(char::is_whitespace)
+        }
+        _ => false,
+    }
+}
+
+/// Validates a table read from a file.
+pub fn validate_table(table: &Table, ctx: &ImportContext<'_>) -> Preview {
+    let mut problems = Vec::new();
+    let mut map: [Option<usize>; COLUMNS.len()] = [None; COLUMNS.len()];
+    let mut known = 0;
+    for (i, h) in table.header.iter().enumerate() {
+        if h.trim().is_empty() {
+            continue;
+        }
+        match column_for(h) {
+            Some(c) if map[c].is_some() => problems.push(RowProblem {
+                row: table.header_row,
+                column: Some(COLUMNS[c].key.into()),
+                code: ProblemCode::DuplicateColumn,
+                detail: Some(h.trim().into()),
+            }),
+            Some(c) => {
+                map[c] = Some(i);
+                known += 1;
+            }
+            None => problems.push(RowProblem {
+                row: table.header_row,
+                column: Some(h.trim().into()),
+                code: ProblemCode::UnknownColumn,
+                detail: None,
+            }),
+        }
+    }
+    if known == 0 {
+        return Preview {
+            rows_read: table.rows.len(),
+            valid: Vec::new(),
+            problems: vec![RowProblem {
+                row: table.header_row,
+                column: None,
+                code: ProblemCode::WrongHeader,
+                detail: Some(table.header.join(",").chars().take(200).collect()),
+            }],
+            invalid_rows: table.rows.len(),
+        };
+    }
+    let mut missing = false;
+    for (c, column) in COLUMNS.iter().enumerate() {
+        if column.required && map[c].is_none() {
+            missing = true;
+            problems.push(RowProblem {
+                row: table.header_row,
+                column: Some(column.key.into()),
+                code: ProblemCode::MissingColumn,
+                detail: Some(column.zh.into()),
+            });
+        }
+    }
+    if missing {
+        return Preview {
+            rows_read: table.rows.len(),
+            valid: Vec::new(),
+            problems,
+            invalid_rows: table.rows.len(),
+        };
+    }
+
+    let mut existing_names: HashMap<String, ()> = HashMap::with_capacity(ctx.existing.len());
+    let mut existing_regnos: HashMap<String, ()> = HashMap::new();
+    for e in ctx.existing {
+        existing_names.insert(name_key(&e.name), ());
+        if let Some(r) = &e.registration_number {
+            existing_regnos.insert(r.trim().to_ascii_uppercase(), ());
+        }
+    }
+    let mut seen_names: HashMap<String, usize> = HashMap::with_capacity(table.rows.len());
+    let mut seen_regnos: HashMap<String, usize> = HashMap::with_capacity(table.rows.len());
+    let width = table.header.len();
+    let mut valid = Vec::with_capacity(table.rows.len());
+    let mut invalid_rows = 0;
+    for (row, cells) in &table.rows {
+        let row = *row;
+        let before = problems.len();
+        let mut problem = |c: usize, code: ProblemCode, detail: Option<String>| {
+            problems.push(RowProblem {
+                row,
+                column: Some(COLUMNS[c].key.into()),
+                code,
+                detail,
+            })
+        };
+        let cell =
+            |c: usize| -> &str { map[c].and_then(|i| cells.get(i)).map_or("", |s| s.trim()) };
+        let mut text = |c: usize| -> Option<String> {
+            let v = cell(c);
+            if v.is_empty() {
+                if COLUMNS[c].required {
+                    problem(c, ProblemCode::Required, None);
+                }
+                return None;
+            }
+            if v.chars().count() > COLUMNS[c].max_chars {
+                problem(
+                    c,
+                    ProblemCode::TooLong,
+                    Some(COLUMNS[c].max_chars.to_string()),
+                );
+            }
+            Some(v.to_string())
+        };
+        let name = text(NAME);
+        let short_name = text(SHORT);
+        let kind_text = text(KIND);
+        let regno = text(REGNO).map(|r| r.to_ascii_uppercase());
+        let district = text(DISTRICT);
+        let sector = text(SECTOR);
+        let category_text = text(CATEGORY);
+        let joined_text = text(JOINED);
+        let founded_text = text(FOUNDED);
+        let representative = text(REPR);
+        let phone = text(PHONE);
+        let email = text(EMAIL);
+        if cells.len() > width && cells[width..].iter().any(|c| !c.trim().is_empty()) {
+            problems.push(RowProblem {
+                row,
+                column: None,
+                code: ProblemCode::ExtraCells,
+                detail: Some(format!("{} > {width}", cells.len())),
+            });
+        }
+        let mut problem = |c: usize, code: ProblemCode, detail: Option<String>| {
+            problems.push(RowProblem {
+                row,
+                column: Some(COLUMNS[c].key.into()),
+                code,
+                detail,
+            })
+        };
+        let kind = parse_kind(kind_text.as_deref().unwrap_or(""));
+        if kind.is_none() {
+            problem(KIND, ProblemCode::UnknownKind, kind_text.clone());
+        }
+        if let Some(r) = &regno
+            && !check_registration_number(r)
+        {
+            problem(
+                REGNO,
+                ProblemCode::InvalidRegistrationNumber,
+                Some(r.clone()),
+            );
+        }
+        let category = category_text.as_deref().and_then(|t| {
+            let c = Category::find(ctx.categories, t);
+            if c.is_none() {
+                problem(CATEGORY, ProblemCode::UnknownCategory, Some(t.to_string()));
+            }
+            c
+        });
+        let mut date = |c: usize, t: Option<&str>| -> Option<Date> {
+            let t = t?;
+            match parse_flexible_date(t) {
+                None => {
+                    problem(c, ProblemCode::InvalidDate, Some(t.to_string()));
+                    None
+                }
+                Some(d) if d > ctx.today => {
+                    problem(c, ProblemCode::DateInFuture, Some(t.to_string()));
+                    None
+                }
+                Some(d) => Some(d),
+            }
+        };
+        let joined = date(JOINED, joined_text.as_deref());
+        let founded = date(FOUNDED, founded_text.as_deref());
+        if let Some(p) = &phone
+            && !valid_phone(p)
+        {
+            problem(PHONE, ProblemCode::InvalidPhone, Some(p.clone()));
+        }
+        if let Some(e) = &email
+            && !valid_email(e)
+        {
+            problem(EMAIL, ProblemCode::InvalidEmail, Some(e.clone()));
+        }
+        if let Some(n) = &name {
+            let key = name_key(n);
+            if existing_names.contains_key(&key) {
+                problem(NAME, ProblemCode::DuplicateExisting, Some(n.clone()));
+            } else if let Some(&first) = seen_names.get(&key) {
+                problem(
+                    NAME,
+                    ProblemCode::DuplicateInFile,
+                    Some(format!("row {first}")),
+                );
+            } else {
+                seen_names.insert(key, row);
+            }
+        }
+        if let Some(r) = &regno {
+            if existing_regnos.contains_key(r) {
+                problem(REGNO, ProblemCode::DuplicateExisting, Some(r.clone()));
+            } else if let Some(&first) = seen_regnos.get(r) {
+                problem(
+                    REGNO,
+                    ProblemCode::DuplicateInFile,
+                    Some(format!("row {first}")),
+                );
+            } else {
+                seen_regnos.insert(r.clone(), row);
+            }
+        }
+        if problems.len() > before {
+            invalid_rows += 1;
+            continue;
+        }
+        if let (Some(name), Some(kind), Some(category), Some(joined)) =
+            (name, kind, category, joined)
+        {
+            valid.push(MemberRow {
+                row,
+                name,
+                short_name,
+                kind,
+                registration_number: regno,
+                district,
+                sector,
+                category: category.key.clone(),
+                joined,
+                founded,
+                representative,
+                phone,
+                email,
+            });
+        }
+    }
+    Preview {
+        rows_read: table.rows.len(),
+        valid,
+        problems,
+        invalid_rows,
+    }
+}
+
+/// The file format of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// The language of an export's header row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderLang {
+    Zh,
+    En,
+}
+
+fn export_cells(row: &MemberRow, categories: &[Category]) -> [String; COLUMNS.len()] {
+    let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+    [
+        row.name.clone(),
+        opt(&row.short_name),
+        kind_zh(row.kind).to_string(),
+        opt(&row.registration_number),
+        opt(&row.district),
+        opt(&row.sector),
+        Category::find(categories, &row.category)
+            .map_or_else(|| row.category.clone(), |c| c.name.clone()),
+        format_date(row.joined),
+        row.founded.map(format_date).unwrap_or_default(),
+        opt(&row.representative),
+        opt(&row.phone),
+        opt(&row.email),
+    ]
+}
+
+fn header(lang: HeaderLang) -> impl Iterator<Item = &'static str> {
+    COLUMNS.iter().map(move |c| match lang {
+        HeaderLang::Zh => c.zh,
+        HeaderLang::En => c.key,
+    })
+}
+
+/// Writes rows in the template's layout, so that an export imports again unchanged. CSV is
+/// UTF-8 with a BOM (spreadsheet programs then read Chinese correctly); XLSX has one sheet
+/// with every cell as text.
+pub fn export(
+    rows: &[MemberRow],
+    categories: &[Category],
+    format: ExportFormat,
+    lang: HeaderLang,
+) -> Result<Vec<u8>, RegistryError> {
+    let fail = |e: &dyn std::fmt::Display| RegistryError::Export {
+        reason: e.to_string(),
+    };
+    match format {
+        ExportFormat::Csv => {
+            let mut out = "\u{feff}".as_bytes().to_vec();
+            {
+                let mut w = csv::Writer::from_writer(&mut out);
+                w.write_record(header(lang)).map_err(|e| fail(&e))?;
+                for r in rows {
+                    w.write_record(export_cells(r, categories))
+                        .map_err(|e| fail(&e))?;
+                }
+                w.flush().map_err(|e| fail(&e))?;
+            }
+            Ok(out)
+        }
+        ExportFormat::Xlsx => {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let bold = rust_xlsxwriter::Format::new().set_bold();
+            let sheet = book.add_worksheet();
+            sheet.set_name("会员单位").map_err(|e| fail(&e))?;
+            for (c, h) in header(lang).enumerate() {
+                sheet
+                    .write_string_with_format(0, c as u16, h, &bold)
+                    .map_err(|e| fail(&e))?;
+            }
+            for (i, r) in rows.iter().enumerate() {
+                let line = u32::try_from(i + 1).map_err(|e| fail(&e))?;
+                for (c, v) in export_cells(r, categories).iter().enumerate() {
+                    if !v.is_empty() {
+                        sheet
+                            .write_string(line, c as u16, v)
+                            .map_err(|e| fail(&e))?;
+                    }
+                }
+            }
+            book.save_to_buffer().map_err(|e| fail(&e))
+        }
+    }
+}
