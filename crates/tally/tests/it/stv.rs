@@ -672,3 +672,29 @@ fn synthetic_file_and_memory_agree() {
         assert_eq!(a.elected, b.elected);
     }
 }
+/// WIGM and Meek on the real ward files: every count fills the seats and adds up at every
+/// stage; a sample of wards also at thirty decimals.
+#[test]
+fn wigm_and_meek_count_every_scottish_ward() {
+    let mut n = 0;
+    for entry in fs::read_dir(format!("{DATA}/scotland2017/blt")).unwrap() {
+        let path = entry.unwrap().path();
+        let e = blt::parse(&fs::read_to_string(&path).unwrap()).unwrap();
+        let mut methods = vec![
+            StvOptions::new(StvMethod::Wigm),
+            meek(MeekArithmetic::Fixed9),
+        ];
+        if n % 50 == 0 {
+            methods.push(meek(MeekArithmetic::HighPrecision));
+        }
+        for opt in methods {
+            let o = count(&e, &opt).unwrap();
+            assert_eq!(o.elected.len(), e.seats as usize, "{}", path.display());
+            let valid = e.ballots.iter().map(|b| b.weight).sum::<u64>()
+                - o.set_aside.iter().map(|s| s.count).sum::<u64>();
+            check_conservation(&e, &o, &valid.to_string());
+        }
+        n += 1;
+    }
+    assert_eq!(n, 353);
+}
