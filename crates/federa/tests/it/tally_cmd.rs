@@ -186,3 +186,41 @@ fn bad_input_gets_a_clear_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/file.blt"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn csv_records_and_an_explicit_format() {
+    let dir = std::env::temp_dir().join(format!("federa-tally-csv-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("records.txt");
+    std::fs::write(
+        &csv,
+        "Precinct,1st Choice,2nd Choice,3rd Choice\n\
+         P1,Ann,Bob,undervote\nP1,Ann,overvote,Bob\nP2,Bob,Ann,\nP2,Cy,Bob,\n\
+         P3,undervote,undervote,undervote\nP3,Cy,Ann,Bob\n",
+    )
+    .unwrap();
+    let out = tally(&[
+        csv.to_str().unwrap(),
+        "--method",
+        "irv",
+        "--format",
+        "csv",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // First round: Ann 2, Bob 1, Cy 2; Bob is excluded and his ballot goes to Ann.
+    assert_eq!(elected(&v), ["Ann"]);
+    assert_eq!(v["set_aside"][0]["count"], 1);
+    assert!(
+        v["set_aside"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("undervote")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
