@@ -1,1 +1,2 @@
 mod registry;
+mod governance;
