@@ -77,6 +77,7 @@ pub struct Meeting {
     /// The meeting whose vote approved these minutes.
     pub minutes_approved_by: Option<MeetingId>,
     /// Everyone who sits in the body, with their presence.
+    #[serde(with = "super::pairs")]
     pub roll: BTreeMap<Holder, Attendee>,
     pub agenda: Vec<AgendaItem>,
     pub motions: Vec<Motion>,

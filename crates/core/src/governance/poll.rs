@@ -99,6 +99,7 @@ pub struct Poll {
     pub opened_at: OffsetDateTime,
     pub closed_at: Option<OffsetDateTime>,
     /// Everyone entitled to vote, present or represented when the poll opened.
+    #[serde(with = "super::pairs")]
     pub entitled: BTreeMap<Holder, Entitlement>,
     /// The total weight present or represented when the poll opened (the base "of those
     /// present").
@@ -108,8 +109,10 @@ pub struct Poll {
     /// Who has voted. For a secret poll this is all that links a voter to the poll.
     pub voted: BTreeSet<Holder>,
     /// Named polls: each voter's ballot.
+    #[serde(with = "super::pairs")]
     pub named: BTreeMap<Holder, BallotContent>,
     /// Secret polls: the ballots by content, with no voter and no order.
+    #[serde(with = "super::pairs")]
     pub secret: BTreeMap<BallotContent, Pile>,
 }
 

@@ -568,4 +568,33 @@ fn the_founding_day() {
     // The congress's minutes are approved at its next meeting.
     m.approve_minutes(MeetingId(9)).unwrap();
     assert_eq!(m.state, MeetingState::MinutesApproved);
+
+    // Everything the store will keep goes through JSON and back unchanged.
+    roundtrip(&m);
+    roundtrip(&c);
+    roundtrip(&bodies);
+    roundtrip(&charter);
+    let json = serde_json::to_value(&m).unwrap();
+    assert_eq!(
+        json["roll"][0][0],
+        serde_json::json!({"kind": "unit", "id": 1})
+    );
+    let e = serde_json::to_value(GovError::NoQuorum {
+        present: 61,
+        required: 62,
+    })
+    .unwrap();
+    assert_eq!(
+        e,
+        serde_json::json!({"code": "no_quorum", "present": 61, "required": 62})
+    );
+}
+
+fn roundtrip<T>(value: &T)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let json = serde_json::to_string(value).unwrap();
+    let back: T = serde_json::from_str(&json).unwrap();
+    assert_eq!(&back, value);
 }
