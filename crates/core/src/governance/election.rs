@@ -59,6 +59,8 @@ pub enum Fills {
 pub struct Candidate {
     pub holder: Holder,
     pub name: String,
+    /// Withdrawn candidates stand in no later round.
+    pub withdrawn: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +174,7 @@ impl Election {
         self.candidates.push(Candidate {
             holder,
             name: name.into(),
+            withdrawn: false,
         });
         Ok(())
     }
@@ -186,11 +189,30 @@ impl Election {
         self.seats.saturating_sub(self.elected.len() as u32)
     }
 
-    /// The candidates of the next round: all not yet elected.
+    /// The candidates of the next round: all not yet elected and not withdrawn.
     pub fn standing(&self) -> Vec<usize> {
         (0..self.candidates.len())
-            .filter(|&i| !self.elected.contains(&self.candidates[i].holder))
+            .filter(|&i| {
+                let c = &self.candidates[i];
+                !c.withdrawn && !self.elected.contains(&c.holder)
+            })
             .collect()
+    }
+
+    /// Withdraws a candidate from the rounds to come (not while a round is being voted on).
+    /// A further round can be narrowed this way, e.g. to the candidates tied for the last seat,
+    /// or to those with the most votes, as the charter or the electoral rules require.
+    pub fn withdraw(&mut self, holder: Holder) -> Result<(), GovError> {
+        if self.rounds.last().is_some_and(|r| r.outcome.is_none()) {
+            return Err(self.refuse("withdraw a candidate from"));
+        }
+        let c = self
+            .candidates
+            .iter_mut()
+            .find(|c| c.holder == holder && !c.withdrawn)
+            .ok_or(GovError::NotACandidate { candidate: holder })?;
+        c.withdrawn = true;
+        Ok(())
     }
 
     pub(crate) fn start_round(&mut self, poll: PollId) -> Result<&ElectionRound, GovError> {

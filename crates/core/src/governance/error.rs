@@ -77,6 +77,8 @@ pub enum GovError {
         body: BodyId,
         why: Ineligibility,
     },
+    #[error("{candidate} is not a standing candidate")]
+    NotACandidate { candidate: Holder },
     #[error("{candidate} is already a candidate")]
     DuplicateCandidate { candidate: Holder },
     #[error("cannot {action} election {election}: it is {state}")]
@@ -155,6 +157,7 @@ impl GovError {
             GovError::NotProxy { .. } => "not_proxy",
             GovError::BadBallot { .. } => "bad_ballot",
             GovError::Ineligible { .. } => "ineligible",
+            GovError::NotACandidate { .. } => "not_a_candidate",
             GovError::DuplicateCandidate { .. } => "duplicate_candidate",
             GovError::ElectionState { .. } => "election_state",
             GovError::NoCandidates { .. } => "no_candidates",

@@ -492,3 +492,84 @@ fn error_codes_are_distinct() {
         "member unit 7 has already voted in poll 3"
     );
 }
+
+#[test]
+fn a_tie_for_the_last_seat_goes_to_a_further_round_among_the_tied() {
+    let bodies = federation();
+    let day = date!(2026 - 06 - 28);
+    let mut m = congress(90);
+    let item = m.add_agenda_item("election").unwrap();
+    let id = ElectionId(1);
+    m.add_election(
+        Election::new(
+            id,
+            BodyId(2),
+            TermId(2),
+            Fills::Seats,
+            2,
+            Method::APPROVAL_MAJORITY,
+        ),
+        item,
+    )
+    .unwrap();
+    for n in 1..=4 {
+        m.election_mut(id)
+            .unwrap()
+            .nominate(&bodies, unit(n), &format!("U{n}"), day)
+            .unwrap();
+    }
+    let marks = |m: &[u32]| BallotContent::Marks {
+        marked: m.iter().copied().collect(),
+    };
+    m.open_election_poll(id, PollId(1), Secrecy::Secret, T0)
+        .unwrap();
+    assert_eq!(
+        m.election_mut(id)
+            .unwrap()
+            .withdraw(unit(4))
+            .unwrap_err()
+            .code(),
+        "election_state"
+    );
+    // U1 80, U2 50, U3 50, U4 0: U1 is elected; U2 and U3 tie for the second seat.
+    for n in 1..=90 {
+        let b = match n {
+            1..=40 => marks(&[0, 1]),
+            41..=80 => marks(&[0, 2]),
+            _ => marks(&[1, 2]),
+        };
+        m.cast(PollId(1), unit(n), unit(n), b).unwrap();
+    }
+    let r = m.close_election_poll(PollId(1), T0).unwrap();
+    assert_eq!(r.elected, vec![unit(1)]);
+    let notes = &r.outcome.as_ref().unwrap().notes;
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("further vote needed among U2 and U3")),
+        "{notes:?}"
+    );
+    // The further round is between the tied U2 and U3 only.
+    m.election_mut(id).unwrap().withdraw(unit(4)).unwrap();
+    assert_eq!(
+        m.election_mut(id)
+            .unwrap()
+            .withdraw(unit(4))
+            .unwrap_err()
+            .code(),
+        "not_a_candidate"
+    );
+    let p = m
+        .open_election_poll(id, PollId(2), Secrecy::Secret, T0)
+        .unwrap();
+    assert_eq!(p.form, BallotForm::Marks { candidates: 2 });
+    for n in 1..=90 {
+        m.cast(PollId(2), unit(n), unit(n), marks(&[u32::from(n > 47)]))
+            .unwrap();
+    }
+    let r = m.close_election_poll(PollId(2), T0).unwrap();
+    assert_eq!(r.elected, vec![unit(2)]);
+    let e = m.election(id).unwrap();
+    assert_eq!(e.elected, vec![unit(1), unit(2)]);
+    assert_eq!(e.state, ElectionState::Done);
+}
