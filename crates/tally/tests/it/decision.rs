@@ -180,3 +180,61 @@ fn counts_sum_weighted_choices() {
     );
     assert_eq!((c.yes, c.no, c.abstain, c.voted()), (4, 1, 2, 7));
 }
+
+mod properties {
+    use proptest::prelude::*;
+    use tally::decision::{Base, Comparison, Counts, Fraction, Majority, Quorum, decide};
+
+    fn majority() -> impl Strategy<Value = Majority> {
+        (
+            (1u64..=12).prop_flat_map(|d| (1..=d, Just(d))),
+            prop_oneof![Just(Comparison::AtLeast), Just(Comparison::MoreThan)],
+            prop_oneof![
+                Just(Base::Cast),
+                Just(Base::CastAndAbstentions),
+                Just(Base::Present),
+                Just(Base::Members)
+            ],
+        )
+            .prop_map(|((n, d), comparison, base)| Majority {
+                fraction: Fraction::new(n, d).unwrap(),
+                comparison,
+                base,
+            })
+    }
+
+    proptest! {
+        /// The threshold agrees with the rule stated directly as a comparison of products,
+        /// and turning a no into a yes never turns an adopted motion into a rejected one.
+        #[test]
+        fn threshold_matches_the_rule(
+            yes in 0u64..200, no in 0u64..200, abstain in 0u64..200,
+            absent in 0u64..100, away in 0u64..100, m in majority(),
+        ) {
+            let present = yes + no + abstain + absent;
+            let counts = Counts { yes, no, abstain, present, members: present + away };
+            let d = decide(counts, m, Quorum::None).unwrap();
+            let base = match m.base {
+                Base::Cast => yes + no,
+                Base::CastAndAbstentions => yes + no + abstain,
+                Base::Present => present,
+                Base::Members => present + away,
+            };
+            let (lhs, rhs) = (
+                u128::from(yes) * u128::from(m.fraction.den()),
+                u128::from(base) * u128::from(m.fraction.num()),
+            );
+            let passes = match m.comparison {
+                Comparison::AtLeast => lhs >= rhs,
+                Comparison::MoreThan => lhs > rhs,
+            };
+            prop_assert_eq!(d.adopted, yes > 0 && passes);
+            prop_assert_eq!(d.base, base);
+            // A no turned into a yes leaves the base as it is and never loses the motion.
+            if d.adopted && no > 0 {
+                let turned = Counts { yes: yes + 1, no: no - 1, ..counts };
+                prop_assert!(decide(turned, m, Quorum::None).unwrap().adopted);
+            }
+        }
+    }
+}
