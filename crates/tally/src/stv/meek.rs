@@ -342,6 +342,7 @@ fn run<N: MeekNumber>(
         ),
     );
 
+    let mut reuse = false;
     let count = |state: &[State], s: State| state.iter().filter(|&&x| x == s).count();
     // B.1: while more hopeful candidates than seats left, and seats left.
     while count(&state, State::Hopeful) > seats.saturating_sub(count(&state, State::Elected))
@@ -352,7 +353,12 @@ fn run<N: MeekNumber>(
         let mut newly: Vec<usize>;
         let stop;
         loop {
-            exhausted = tree.distribute(&kf, &mut votes, &mut stack);
+            // A round that follows an election starts from the same keep factors as the
+            // distribution that elected, so that distribution's figures stand.
+            if !reuse {
+                exhausted = tree.distribute(&kf, &mut votes, &mut stack);
+            }
+            reuse = false;
             iterations += 1;
             // B.2.b
             let sum = total.sub(&exhausted);
@@ -398,6 +404,7 @@ fn run<N: MeekNumber>(
             }
         }
         if stop == "elected" {
+            reuse = true;
             let action = format!(
                 "{} reached the quota {} after {iterations} iteration(s) and {} elected (step B.2.c).",
                 names(election, newly.iter().copied()),
