@@ -60,6 +60,14 @@ pub enum ArithmeticArg {
     Rational,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ThresholdArg {
+    /// Approval: elected only with more than half of the valid ballots.
+    Half,
+    /// Approval: no threshold, the most approved are elected.
+    None,
+}
+
 #[derive(clap::Args)]
 pub struct TallyArgs {
     /// The ballot file.
@@ -85,6 +93,16 @@ pub struct TallyArgs {
     /// Meek's arithmetic.
     #[arg(long, value_enum, default_value = "fixed9")]
     pub arithmetic: ArithmeticArg,
+    /// Approval's threshold.
+    #[arg(long, value_enum, default_value = "half")]
+    pub threshold: ThresholdArg,
+    /// Approval: count ballots that approve more candidates than there are seats (by default
+    /// they are void).
+    #[arg(long)]
+    pub allow_extra_marks: bool,
+    /// Approval: decide a tie for the last seat by lot instead of leaving it to a further vote.
+    #[arg(long)]
+    pub ties_by_lot: bool,
 }
 
 pub fn run(args: TallyArgs) -> anyhow::Result<()> {
@@ -182,7 +200,16 @@ fn count(election: &Election, args: &TallyArgs) -> anyhow::Result<Outcome> {
             &approval::ApprovalOptions {
                 seats,
                 seed,
-                ..Default::default()
+                threshold: match args.threshold {
+                    ThresholdArg::Half => approval::Threshold::MoreThanHalf,
+                    ThresholdArg::None => approval::Threshold::None,
+                },
+                void_over_seats: !args.allow_extra_marks,
+                tie: if args.ties_by_lot {
+                    approval::TieRule::Lot
+                } else {
+                    approval::TieRule::FurtherVote
+                },
             },
         )?,
     };

@@ -110,6 +110,27 @@ fn every_method_answers_json_with_names_and_rounds() {
         let first = &v["rounds"][0]["tallies"][0];
         assert!(first["candidate"].is_string(), "{file} {method}: {first}");
     }
+    // Approval on ranked ballots: every ballot ranks all four, so with one seat all are void;
+    // allowing extra marks and no threshold, all four tie and a further vote is needed.
+    let v = json("reference/tennessee.blt", "approval", &[]);
+    assert_eq!(v["set_aside"][0]["count"], 100);
+    let v = json(
+        "reference/tennessee.blt",
+        "approval",
+        &["--allow-extra-marks", "--threshold", "none"],
+    );
+    assert_eq!(elected(&v), Vec::<String>::new());
+    assert!(
+        v["notes"][0].as_str().unwrap().contains("further vote"),
+        "{v}"
+    );
+    let v = json(
+        "reference/tennessee.blt",
+        "approval",
+        &["--allow-extra-marks", "--ties-by-lot", "--seed", "5"],
+    );
+    assert_eq!(v["elected"].as_array().unwrap().len(), 1);
+    assert_eq!(v["seed"], 5);
     let v = json("reference/schulze_wikipedia_45.blt", "schulze", &[]);
     assert_eq!(
         v["order"],
