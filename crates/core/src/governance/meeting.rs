@@ -437,8 +437,9 @@ impl Meeting {
         let voters = self.voters();
         let present = self.present();
         let members = self.members();
+        let quorum = self.quorum();
         self.polls.push(Poll::open(
-            id, subject, secrecy, form, voters, present, members, now,
+            id, subject, secrecy, form, voters, present, members, quorum, now,
         ));
         self.poll(id)
     }

@@ -17,7 +17,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
-use tally::decision::Choice;
+use tally::decision::{Choice, QuorumCheck};
 use time::OffsetDateTime;
 
 use super::{ElectionId, GovError, Holder, MotionId, PollId};
@@ -106,6 +106,8 @@ pub struct Poll {
     pub present: u64,
     /// The total weight of the body's members (the base "of all members").
     pub members: u64,
+    /// The quorum when the poll opened, for the minutes.
+    pub quorum: QuorumCheck,
     /// Who has voted. For a secret poll this is all that links a voter to the poll.
     pub voted: BTreeSet<Holder>,
     /// Named polls: each voter's ballot.
@@ -134,6 +136,7 @@ impl Poll {
         entitled: BTreeMap<Holder, Entitlement>,
         present: u64,
         members: u64,
+        quorum: QuorumCheck,
         now: OffsetDateTime,
     ) -> Poll {
         Poll {
@@ -147,6 +150,7 @@ impl Poll {
             entitled,
             present,
             members,
+            quorum,
             voted: BTreeSet::new(),
             named: BTreeMap::new(),
             secret: BTreeMap::new(),

@@ -332,6 +332,7 @@ fn the_founding_day() {
         _ => marks([23 + (i % 7) as u32]),
     });
     let secret = m.poll(PollId(2)).unwrap();
+    assert_eq!((secret.quorum.present, secret.quorum.required), (90, 62));
     assert_eq!(secret.voted.len(), 90);
     assert!(secret.named.is_empty());
     let r1 = m
