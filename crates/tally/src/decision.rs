@@ -22,10 +22,12 @@
 //! - The Regulations on the Registration and Administration of Social Organisations
 //!   (社会团体登记管理条例, State Council 1998, revised 2016), art. 14, require a charter to
 //!   set out how its bodies are formed and decide; the Ministry of Civil Affairs' model charter
-//!   for social organisations (社会团体章程示范文本) fills that in: the member congress "须有
-//!   2/3以上的会员代表出席方能召开" (quorum: two thirds of the members), its resolutions take
-//!   effect when "经到会会员代表半数以上表决通过", and adopting or amending the charter needs
-//!   "到会会员代表2/3以上表决通过" (two thirds of those present).
+//!   for social organisations (社会团体章程示范文本, 26 November 1998) fills that in: the member
+//!   congress "须有2/3以上的会员（或会员代表）出席方能召开" (quorum: two thirds of the members),
+//!   its resolutions take effect when passed by "到会会员（或会员代表）半数以上", and the
+//!   council's need "到会理事2/3以上". Later model charters (e.g. the 2020 trial model for
+//!   national trade associations and chambers of commerce) and the charters built on them
+//!   require two thirds of those present ("到会会员代表2/3以上") to adopt or amend the charter.
 //! - The Civil Code of the PRC, art. 1259: "以上" includes the number itself. "2/3以上" is
 //!   therefore "at least two thirds" ([`Comparison::AtLeast`]), and "半数以上" is "at least
 //!   half", so that exactly half passes; a charter that means "more than half" says "过半数"
@@ -260,7 +262,7 @@ impl Majority {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Quorum {
-    /// No quorum (RONR §40:2: a mass meeting's quorum is those who attend).
+    /// No quorum: whoever attends may decide.
     None,
     /// A share of all members, e.g. at least two thirds ("须有2/3以上的会员代表出席").
     Share {
