@@ -218,6 +218,35 @@ impl Term {
         Ok(())
     }
 
+    /// Ends `holder`'s seat and offices on `on` (resignation, removal, end of membership).
+    pub fn vacate(&mut self, holder: Holder, on: Date) -> Result<(), GovError> {
+        if !self.seated(holder, on) {
+            return Err(GovError::NotOnRoll { who: holder });
+        }
+        for s in self.seats.iter_mut().filter(|s| s.holder == holder) {
+            if during(s.start, s.end, on) {
+                s.end = Some(on);
+            }
+        }
+        for o in self.offices.iter_mut().filter(|o| o.holder == holder) {
+            if during(o.start, o.end, on) {
+                o.end = Some(on);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the term on `on`, and every seat and office still held in it.
+    pub fn end_term(&mut self, on: Date) {
+        self.end = Some(on);
+        for s in self.seats.iter_mut().filter(|s| s.end.is_none()) {
+            s.end = Some(on);
+        }
+        for o in self.offices.iter_mut().filter(|o| o.end.is_none()) {
+            o.end = Some(on);
+        }
+    }
+
     /// Who holds `kind` on `on`.
     pub fn holders_of(&self, kind: &OfficeKind, on: Date) -> Vec<Holder> {
         self.offices

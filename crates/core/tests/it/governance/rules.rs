@@ -374,6 +374,23 @@ fn terms_refuse_more_seats_than_the_body_has() {
     );
     term.appoint(OfficeKind::ChairOfSupervisors, unit(40), day, None)
         .unwrap();
+    // A resignation ends the seat and the office; the end of the term ends the rest.
+    let later = date!(2027 - 01 - 01);
+    term.vacate(unit(40), later).unwrap();
+    assert!(!term.seated(unit(40), later));
+    assert!(term.seated(unit(40), day));
+    assert!(
+        term.holders_of(&OfficeKind::ChairOfSupervisors, later)
+            .is_empty()
+    );
+    assert_eq!(
+        term.vacate(unit(40), later).unwrap_err().code(),
+        "not_on_roll"
+    );
+    term.end_term(date!(2031 - 06 - 28));
+    assert!(!term.is_current(date!(2031 - 06 - 28)));
+    assert!(term.roll(date!(2031 - 06 - 28)).is_empty());
+    assert_eq!(term.roll(later), vec![(unit(41), 1)]);
 }
 
 /// Runs one election round of `method` in a congress of 90 and returns who was elected.
