@@ -341,11 +341,13 @@ impl Preview {
 }
 
 /// A table read from a file: the header and the data rows with their file row numbers.
+/// Rows are kept as [`csv::StringRecord`]s (two allocations a row rather than one a cell),
+/// which is what keeps 100,000 rows well under a second.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
     pub header_row: usize,
     pub header: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
+    pub rows: Vec<(usize, csv::StringRecord)>,
 }
 
 /// Reads and checks a member list (CSV or XLSX, told apart by content).
@@ -446,12 +448,11 @@ fn read_csv(bytes: &[u8]) -> Result<Table, RegistryError> {
             continue;
         }
         let line = record.position().map_or(0, |p| p.line() as usize);
-        let cells: Vec<String> = record.iter().map(str::to_string).collect();
         if table.header.is_empty() {
             table.header_row = line;
-            table.header = cells;
+            table.header = record.iter().map(str::to_string).collect();
         } else {
-            table.rows.push((line, cells));
+            table.rows.push((line, record.clone()));
         }
     }
     Ok(table)
@@ -497,7 +498,7 @@ fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, RegistryError> 
             table.header_row = line;
             table.header = cells;
         } else {
-            table.rows.push((line, cells));
+            table.rows.push((line, csv::StringRecord::from(cells)));
         }
     }
     Ok(table)
@@ -761,7 +762,10 @@ pub fn validate_table(table: &Table, ctx: &ImportContext<'_>) -> Preview {
         let name = text(NAME);
         let short_name = text(SHORT);
         let kind_text = text(KIND);
-        let regno = text(REGNO).map(|r| r.to_ascii_uppercase());
+        let regno = text(REGNO).map(|mut r| {
+            r.make_ascii_uppercase();
+            r
+        });
         let district = text(DISTRICT);
         let sector = text(SECTOR);
         let category_text = text(CATEGORY);
@@ -770,7 +774,7 @@ pub fn validate_table(table: &Table, ctx: &ImportContext<'_>) -> Preview {
         let representative = text(REPR);
         let phone = text(PHONE);
         let email = text(EMAIL);
-        if cells.len() > width && cells[width..].iter().any(|c| !c.trim().is_empty()) {
+        if cells.len() > width && cells.iter().skip(width).any(|c| !c.trim().is_empty()) {
             problems.push(RowProblem {
                 row,
                 column: None,
