@@ -1,43 +1,4 @@
-//! Importing and exporting member-unit lists as CSV or XLSX, the files secretariats keep.
-//!
-//! # The template
-//!
-//! The first non-empty row is the header; each column may be named in Chinese or English
-//! (case, spaces, `_`/`-` and a trailing `*` are ignored). [`TEMPLATE_CSV`] is the template
-//! to download; [`COLUMNS`] lists every column, its aliases and limits:
-//!
-//! | 中文 | English | required | limit / form |
-//! | --- | --- | --- | --- |
-//! | 单位名称 | name | yes | 200 characters |
-//! | 简称 | short_name | | 60 |
-//! | 类型 | kind | | federation, association, company (default), university, institute, government, other, or 联合会/协会/企业/高校/科研院所/政府/其他 |
-//! | 统一社会信用代码 | registration_number | | 18 characters with a valid check character |
-//! | 区县 | district | | 200 |
-//! | 行业 | sector | | 200 |
-//! | 会员类别 | category | yes | a category of the organisation, by name or key |
-//! | 入会日期 | joined | yes | a date, not in the future |
-//! | 成立日期 | founded | | a date |
-//! | 代表 | representative | | 60 |
-//! | 电话 | phone | | 40: digits, spaces, `+ - ( )` |
-//! | 邮箱 | email | | 254, one `@` |
-//!
-//! Dates are accepted as `2017-03-01`, `2017-3-1`, `2017/3/1`, `2017.3.1`, `2017年3月1日`,
-//! `20170301`, or an Excel date cell.
-//!
-//! CSV files may be UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030 (detected:
-//! a file that is not valid UTF-8 is decoded as GB18030, and rejected if that fails too).
-//! The delimiter is the most frequent of `,` `;` tab in the first line. XLSX workbooks must
-//! have one sheet, or the sheet to read must be named.
-//!
-//! # The preview
-//!
-//! [`preview`] reads and validates the whole file and lists every problem by row (as the
-//! spreadsheet numbers it, header = its own row), column and reason ([`ProblemCode`]).
-//! Duplicates are found within the file and against the organisation's existing members:
-//! same name (spaces and full-width forms ignored) or same registration number; the first
-//! occurrence in the file is kept, later ones are problems. [`Preview::outcome`] then applies
-//! the chosen [`ImportMode`]. File-level problems (empty, too large, not a table, several
-//! sheets) are errors, not previews.
+#![doc = include_str!("IMPORT.md")]
 
 use std::borrow::Cow;
 use std::collections::HashMap;

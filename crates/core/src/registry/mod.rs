@@ -30,7 +30,7 @@ pub use model::{
     CarriedMembership, Category, ContactPerson, Member, Membership, Organisation, Person,
     Succession, SuccessionPlan,
 };
-pub use search::{MemberQuery, MemberQueryInput, SortKey, SortOrder};
+pub use search::{DirectoryEntry, MemberQuery, MemberQueryInput, SortKey, SortOrder};
 pub use stats::{Count, Dimension, Indicator, Participation};
 pub use status::{Decision, StatusChange, StatusHistory};
 

@@ -209,3 +209,40 @@ impl MemberQuery {
             && self.status.is_none_or(|s| s == m.status)
     }
 }
+
+/// What the public member directory shows of a member unit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub organisation_id: i64,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub district: Option<String>,
+    pub sector: Option<String>,
+    /// The category's display name.
+    pub category: String,
+    pub joined_year: i32,
+}
+
+/// The directory entry of a member unit, or `None` when the organisation is not marked public
+/// or the membership is not in force on `today` (applicants, suspended, ended members are
+/// not listed). Registration numbers and contacts are never public.
+pub fn directory_entry(
+    org: &Organisation,
+    m: &Membership,
+    categories: &[super::Category],
+    today: time::Date,
+) -> Option<DirectoryEntry> {
+    if !org.public || m.status != MemberStatus::Admitted || !m.in_force_on(today) {
+        return None;
+    }
+    Some(DirectoryEntry {
+        organisation_id: org.id,
+        name: org.name.clone(),
+        short_name: org.short_name.clone(),
+        district: org.district.clone(),
+        sector: org.sector.clone(),
+        category: super::Category::find(categories, &m.category)
+            .map_or_else(|| m.category.clone(), |c| c.name.clone()),
+        joined_year: m.joined.year(),
+    })
+}

@@ -872,3 +872,97 @@ fn convention_and_complaints() {
         .is_err()
     );
 }
+
+#[test]
+fn public_directory_shows_only_public_admitted_members() {
+    use federa_core::registry::search::directory_entry;
+    let cats = categories();
+    let today = day("2025-06-01");
+    let m = ms(
+        1,
+        1,
+        10,
+        "council_unit",
+        "2017-03-01",
+        MemberStatus::Admitted,
+    );
+    let mut o = org(10, "甲", "渝中区", "软件");
+    o.registration_number = Some("91350100M000100Y43".into());
+    let e = directory_entry(&o, &m, &cats, today).unwrap();
+    assert_eq!((e.category.as_str(), e.joined_year), ("理事单位", 2017));
+    let json = serde_json::to_string(&e).unwrap();
+    assert!(!json.contains("91350100M000100Y43"), "{json}");
+    o.public = false;
+    assert!(directory_entry(&o, &m, &cats, today).is_none());
+    o.public = true;
+    let suspended = ms(
+        1,
+        1,
+        10,
+        "council_unit",
+        "2017-03-01",
+        MemberStatus::Suspended,
+    );
+    assert!(directory_entry(&o, &suspended, &cats, today).is_none());
+    let future = ms(
+        1,
+        1,
+        10,
+        "council_unit",
+        "2025-07-01",
+        MemberStatus::Admitted,
+    );
+    assert!(directory_entry(&o, &future, &cats, today).is_none());
+}
+
+#[test]
+fn error_codes_are_stable_snake_case() {
+    use federa_core::registry::RegistryError as E;
+    let s = String::new;
+    let all = [
+        (
+            E::IllegalTransition { from: s(), to: s() },
+            "illegal_transition",
+        ),
+        (
+            E::ChangeBeforePrevious {
+                date: s(),
+                previous: s(),
+            },
+            "change_before_previous",
+        ),
+        (E::EmptyFile, "empty_file"),
+        (E::FileTooLarge { size: 2, limit: 1 }, "file_too_large"),
+        (E::NotTabular { reason: s() }, "not_tabular"),
+        (E::SeveralSheets { sheets: vec![] }, "several_sheets"),
+        (E::NoSuchSheet { name: s() }, "no_such_sheet"),
+        (E::InvalidRows { count: 1 }, "invalid_rows"),
+        (E::Export { reason: s() }, "export_failed"),
+        (
+            E::InvalidValue {
+                field: s(),
+                reason: s(),
+            },
+            "invalid_value",
+        ),
+        (
+            E::IllegalState {
+                kind: s(),
+                from: s(),
+                to: s(),
+            },
+            "illegal_state",
+        ),
+        (E::Unknown { what: s(), id: s() }, "unknown"),
+        (E::NestingCycle { org: 1 }, "nesting_cycle"),
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for (e, code) in all {
+        assert_eq!(e.code(), code);
+        assert!(seen.insert(code), "{code} twice");
+        assert!(
+            code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "{code}"
+        );
+    }
+}
