@@ -97,3 +97,37 @@ proptest! {
         prop_assert_eq!(back, rows);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    /// Whatever the bytes, the importer answers with a preview or an error, never a panic,
+    /// and a preview accounts for every row.
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2000)) {
+        let cats = categories();
+        if let Ok(p) = import::preview(&bytes, &ImportOptions::default(), &ctx(&cats, &[])) {
+            prop_assert_eq!(p.valid.len() + p.invalid_rows, p.rows_read);
+        }
+    }
+
+    /// Text made of template headers, cells and separators, the likeliest near-misses.
+    #[test]
+    fn csv_like_text_never_panics(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                Just("单位名称".to_string()), Just("会员类别".to_string()),
+                Just("入会日期".to_string()), Just("统一社会信用代码".to_string()),
+                Just(",".to_string()), Just("\n".to_string()), Just("\"".to_string()),
+                Just("2017年3月1日".to_string()), Just("会员单位".to_string()),
+                "[a-z0-9 年月日/.-]{0,6}",
+            ],
+            0..80,
+        )
+    ) {
+        let cats = categories();
+        let text: String = parts.concat();
+        if let Ok(p) = import::preview(text.as_bytes(), &ImportOptions::default(), &ctx(&cats, &[])) {
+            prop_assert_eq!(p.valid.len() + p.invalid_rows, p.rows_read);
+        }
+    }
+}
