@@ -6,11 +6,26 @@
 //! and respond. It refuses to hold domain rules or SQL: those live in `federa_core` and
 //! `federa_store`.
 
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+pub mod pages;
+
 use axum::Router;
-use axum::extract::State;
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::get;
 use federa_store::Store;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use auth::{hash_password, verify_password};
+pub use error::AppError;
+
+/// Largest request body accepted, in bytes.
+pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// What every handler shares: the store. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -26,8 +41,35 @@ impl AppState {
 
 /// The whole web application: pages, API, health check, with its middleware.
 pub fn app(state: AppState) -> Router {
+    let pages = pages::router().layer(axum::middleware::from_fn(pages::render_errors));
+    let h = |v: &'static str| HeaderValue::from_static(v);
     Router::new()
+        .merge(pages)
+        .merge(api::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::resolve,
+        ))
         .route("/healthz", get(healthz))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            h("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            h("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            h("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            h("default-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"),
+        ))
+        .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 
