@@ -1,7 +1,7 @@
 #![doc = include_str!("IMPORT.md")]
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
@@ -302,8 +302,8 @@ impl Preview {
 }
 
 /// A table read from a file: the header and the data rows with their file row numbers.
-/// Rows are kept as [`csv::StringRecord`]s (two allocations a row rather than one a cell),
-/// which is what keeps 100,000 rows well under a second.
+/// Rows are kept as [`csv::StringRecord`]s (a few allocations a row rather than one a cell).
+/// [`preview`] does not build one for CSV: it checks each record as it is read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table {
     pub header_row: usize,
@@ -317,12 +317,28 @@ pub fn preview(
     options: &ImportOptions,
     ctx: &ImportContext<'_>,
 ) -> Result<Preview, RegistryError> {
-    let table = read_table(bytes, options)?;
-    Ok(validate_table(&table, ctx))
+    if is_workbook(check_size(bytes, options)?) {
+        let table = read_table(bytes, options)?;
+        return Ok(validate_table(&table, ctx));
+    }
+    // CSV is checked while it is read: no row is held beyond its own check.
+    let mut checker: Option<Checker<'_>> = None;
+    // About 100 bytes a row; capped so that a large file of bad rows reserves little.
+    let hint = (bytes.len() / 100).min(1 << 17);
+    for_each_csv_record(bytes, |line, record| match &mut checker {
+        Some(c) => c.row(line, record),
+        None => {
+            let header: Vec<String> = record.iter().map(str::to_string).collect();
+            checker = Some(Checker::new(&header, line, *ctx, hint));
+        }
+    })?;
+    match checker {
+        Some(c) if c.rows_read > 0 => Ok(c.finish()),
+        _ => Err(RegistryError::EmptyFile),
+    }
 }
 
-/// Reads a file into a [`Table`] after the file-level checks.
-pub fn read_table(bytes: &[u8], options: &ImportOptions) -> Result<Table, RegistryError> {
+fn check_size<'b>(bytes: &'b [u8], options: &ImportOptions) -> Result<&'b [u8], RegistryError> {
     if bytes.len() > options.max_bytes {
         return Err(RegistryError::FileTooLarge {
             size: bytes.len(),
@@ -332,10 +348,28 @@ pub fn read_table(bytes: &[u8], options: &ImportOptions) -> Result<Table, Regist
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(RegistryError::EmptyFile);
     }
-    let table = if bytes.starts_with(b"PK\x03\x04") {
+    Ok(bytes)
+}
+
+fn is_workbook(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// Reads a file into a [`Table`] after the file-level checks.
+pub fn read_table(bytes: &[u8], options: &ImportOptions) -> Result<Table, RegistryError> {
+    let table = if is_workbook(check_size(bytes, options)?) {
         read_xlsx(bytes, options.sheet.as_deref())?
     } else {
-        read_csv(bytes)?
+        let mut table = Table::default();
+        for_each_csv_record(bytes, |line, record| {
+            if table.header.is_empty() {
+                table.header_row = line;
+                table.header = record.iter().map(str::to_string).collect();
+            } else {
+                table.rows.push((line, record.clone()));
+            }
+        })?;
+        table
     };
     // A header without data rows (the template's header alone) has nothing to import.
     if table.header.is_empty() || table.rows.is_empty() {
@@ -369,7 +403,11 @@ pub fn decode_text(bytes: &[u8]) -> Result<Cow<'_, str>, RegistryError> {
     Ok(text)
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Table, RegistryError> {
+/// Calls `f` with every non-blank record of a CSV file and the line it starts on.
+fn for_each_csv_record(
+    bytes: &[u8],
+    mut f: impl FnMut(usize, &csv::StringRecord),
+) -> Result<(), RegistryError> {
     let head = &bytes[..bytes.len().min(8192)];
     let utf16 = matches!(
         encoding_rs::Encoding::for_bom(bytes),
@@ -397,7 +435,6 @@ fn read_csv(bytes: &[u8]) -> Result<Table, RegistryError> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(text.as_bytes());
-    let mut table = Table::default();
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -408,15 +445,9 @@ fn read_csv(bytes: &[u8]) -> Result<Table, RegistryError> {
         if record.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        if table.header.is_empty() {
-            table.header_row = line;
-            table.header = record.iter().map(str::to_string).collect();
-        } else {
-            table.rows.push((line, record.clone()));
-        }
+        f(record.position().map_or(0, |p| p.line() as usize), &record);
     }
-    Ok(table)
+    Ok(())
 }
 
 fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, RegistryError> {
@@ -617,81 +648,125 @@ fn valid_email(s: &str) -> bool {
 
 /// Validates a table read from a file.
 pub fn validate_table(table: &Table, ctx: &ImportContext<'_>) -> Preview {
-    let mut problems = Vec::new();
-    let mut map: [Option<usize>; COLUMNS.len()] = [None; COLUMNS.len()];
-    let mut known = 0;
-    for (i, h) in table.header.iter().enumerate() {
-        if h.trim().is_empty() {
-            continue;
-        }
-        match column_for(h) {
-            Some(c) if map[c].is_some() => problems.push(RowProblem {
-                row: table.header_row,
-                column: Some(COLUMNS[c].key.into()),
-                code: ProblemCode::DuplicateColumn,
-                detail: Some(h.trim().into()),
-            }),
-            Some(c) => {
-                map[c] = Some(i);
-                known += 1;
-            }
-            None => problems.push(RowProblem {
-                row: table.header_row,
-                column: Some(h.trim().into()),
-                code: ProblemCode::UnknownColumn,
-                detail: None,
-            }),
-        }
+    let mut checker = Checker::new(&table.header, table.header_row, *ctx, table.rows.len());
+    for (row, cells) in &table.rows {
+        checker.row(*row, cells);
     }
-    if known == 0 {
-        return Preview {
-            rows_read: table.rows.len(),
-            valid: Vec::new(),
-            problems: vec![RowProblem {
-                row: table.header_row,
+    checker.finish()
+}
+
+/// Checks rows one at a time against the header and the context, so that a CSV file is
+/// validated while it is read, without holding every row.
+struct Checker<'a> {
+    ctx: ImportContext<'a>,
+    map: [Option<usize>; COLUMNS.len()],
+    width: usize,
+    /// The header is wrong or lacks a required column: every row is invalid.
+    fatal: bool,
+    problems: Vec<RowProblem>,
+    valid: Vec<MemberRow>,
+    rows_read: usize,
+    invalid_rows: usize,
+    existing_names: HashSet<String>,
+    existing_regnos: HashSet<String>,
+    seen_names: HashMap<String, usize>,
+    seen_regnos: HashMap<String, usize>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(header: &[String], header_row: usize, ctx: ImportContext<'a>, rows_hint: usize) -> Self {
+        let mut problems = Vec::new();
+        let mut map: [Option<usize>; COLUMNS.len()] = [None; COLUMNS.len()];
+        let mut known = 0;
+        for (i, h) in header.iter().enumerate() {
+            if h.trim().is_empty() {
+                continue;
+            }
+            match column_for(h) {
+                Some(c) if map[c].is_some() => problems.push(RowProblem {
+                    row: header_row,
+                    column: Some(COLUMNS[c].key.into()),
+                    code: ProblemCode::DuplicateColumn,
+                    detail: Some(h.trim().into()),
+                }),
+                Some(c) => {
+                    map[c] = Some(i);
+                    known += 1;
+                }
+                None => problems.push(RowProblem {
+                    row: header_row,
+                    column: Some(h.trim().into()),
+                    code: ProblemCode::UnknownColumn,
+                    detail: None,
+                }),
+            }
+        }
+        let mut fatal = false;
+        if known == 0 {
+            // Not a header at all: one problem says so rather than one per cell.
+            fatal = true;
+            problems = vec![RowProblem {
+                row: header_row,
                 column: None,
                 code: ProblemCode::WrongHeader,
-                detail: Some(table.header.join(",").chars().take(200).collect()),
-            }],
-            invalid_rows: table.rows.len(),
-        };
-    }
-    let mut missing = false;
-    for (c, column) in COLUMNS.iter().enumerate() {
-        if column.required && map[c].is_none() {
-            missing = true;
-            problems.push(RowProblem {
-                row: table.header_row,
-                column: Some(column.key.into()),
-                code: ProblemCode::MissingColumn,
-                detail: Some(column.zh.into()),
-            });
+                detail: Some(header.join(",").chars().take(200).collect()),
+            }];
+        } else {
+            for (c, column) in COLUMNS.iter().enumerate() {
+                if column.required && map[c].is_none() {
+                    fatal = true;
+                    problems.push(RowProblem {
+                        row: header_row,
+                        column: Some(column.key.into()),
+                        code: ProblemCode::MissingColumn,
+                        detail: Some(column.zh.into()),
+                    });
+                }
+            }
         }
-    }
-    if missing {
-        return Preview {
-            rows_read: table.rows.len(),
-            valid: Vec::new(),
+        let existing_names = ctx.existing.iter().map(|e| name_key(&e.name)).collect();
+        let existing_regnos = ctx
+            .existing
+            .iter()
+            .filter_map(|e| e.registration_number.as_ref())
+            .map(|r| r.trim().to_ascii_uppercase())
+            .collect();
+        let hint = if fatal { 0 } else { rows_hint };
+        Checker {
+            ctx,
+            map,
+            width: header.len(),
+            fatal,
             problems,
-            invalid_rows: table.rows.len(),
-        };
+            valid: Vec::with_capacity(hint),
+            rows_read: 0,
+            invalid_rows: 0,
+            existing_names,
+            existing_regnos,
+            seen_names: HashMap::with_capacity(hint),
+            seen_regnos: HashMap::with_capacity(hint),
+        }
     }
 
-    let mut existing_names: HashMap<String, ()> = HashMap::with_capacity(ctx.existing.len());
-    let mut existing_regnos: HashMap<String, ()> = HashMap::new();
-    for e in ctx.existing {
-        existing_names.insert(name_key(&e.name), ());
-        if let Some(r) = &e.registration_number {
-            existing_regnos.insert(r.trim().to_ascii_uppercase(), ());
+    fn row(&mut self, row: usize, cells: &csv::StringRecord) {
+        self.rows_read += 1;
+        if self.fatal {
+            self.invalid_rows += 1;
+            return;
         }
-    }
-    let mut seen_names: HashMap<String, usize> = HashMap::with_capacity(table.rows.len());
-    let mut seen_regnos: HashMap<String, usize> = HashMap::with_capacity(table.rows.len());
-    let width = table.header.len();
-    let mut valid = Vec::with_capacity(table.rows.len());
-    let mut invalid_rows = 0;
-    for (row, cells) in &table.rows {
-        let row = *row;
+        let Checker {
+            ctx,
+            map,
+            width,
+            problems,
+            valid,
+            invalid_rows,
+            existing_names,
+            existing_regnos,
+            seen_names,
+            seen_regnos,
+            ..
+        } = self;
         let before = problems.len();
         let mut problem = |c: usize, code: ProblemCode, detail: Option<String>| {
             problems.push(RowProblem {
@@ -735,12 +810,12 @@ pub fn validate_table(table: &Table, ctx: &ImportContext<'_>) -> Preview {
         let representative = text(REPR);
         let phone = text(PHONE);
         let email = text(EMAIL);
-        if cells.len() > width && cells.iter().skip(width).any(|c| !c.trim().is_empty()) {
+        if cells.len() > *width && cells.iter().skip(*width).any(|c| !c.trim().is_empty()) {
             problems.push(RowProblem {
                 row,
                 column: None,
                 code: ProblemCode::ExtraCells,
-                detail: Some(format!("{} > {width}", cells.len())),
+                detail: Some(format!("{} > {}", cells.len(), *width)),
             });
         }
         let mut problem = |c: usize, code: ProblemCode, detail: Option<String>| {
@@ -799,7 +874,7 @@ pub fn validate_table(table: &Table, ctx: &ImportContext<'_>) -> Preview {
         }
         if let Some(n) = &name {
             let key = name_key(n);
-            if existing_names.contains_key(&key) {
+            if existing_names.contains(&key) {
                 problem(NAME, ProblemCode::DuplicateExisting, Some(n.clone()));
             } else if let Some(&first) = seen_names.get(&key) {
                 problem(
@@ -812,7 +887,7 @@ pub fn validate_table(table: &Table, ctx: &ImportContext<'_>) -> Preview {
             }
         }
         if let Some(r) = &regno {
-            if existing_regnos.contains_key(r) {
+            if existing_regnos.contains(r) {
                 problem(REGNO, ProblemCode::DuplicateExisting, Some(r.clone()));
             } else if let Some(&first) = seen_regnos.get(r) {
                 problem(
@@ -825,8 +900,8 @@ pub fn validate_table(table: &Table, ctx: &ImportContext<'_>) -> Preview {
             }
         }
         if problems.len() > before {
-            invalid_rows += 1;
-            continue;
+            *invalid_rows += 1;
+            return;
         }
         if let (Some(name), Some(kind), Some(category), Some(joined)) =
             (name, kind, category, joined)
@@ -848,11 +923,14 @@ pub fn validate_table(table: &Table, ctx: &ImportContext<'_>) -> Preview {
             });
         }
     }
-    Preview {
-        rows_read: table.rows.len(),
-        valid,
-        problems,
-        invalid_rows,
+
+    fn finish(self) -> Preview {
+        Preview {
+            rows_read: self.rows_read,
+            valid: self.valid,
+            problems: self.problems,
+            invalid_rows: self.invalid_rows,
+        }
     }
 }
 

@@ -420,3 +420,31 @@ fn problem_codes_are_snake_case_and_render() {
         "\"duplicate_existing\""
     );
 }
+
+#[test]
+fn reading_then_validating_equals_the_streaming_preview() {
+    let cats = categories();
+    let existing = [ExistingMember {
+        name: "丙".into(),
+        registration_number: None,
+    }];
+    let file = format!(
+        "{HEADER},备注\n甲,,,,,会员单位,2017-03-01,,,,\n甲,,,,,会员单位,bad,,,,\n丙,,,,,x,2017-03-01,,,,\n\n丁,,,,,理事单位,2017-03-01,,,,"
+    );
+    let options = ImportOptions::default();
+    let streamed = import::preview(file.as_bytes(), &options, &ctx(&cats, &existing)).unwrap();
+    let table = import::read_table(file.as_bytes(), &options).unwrap();
+    assert_eq!(table.rows.len(), 4);
+    assert_eq!(
+        import::validate_table(&table, &ctx(&cats, &existing)),
+        streamed
+    );
+    assert_eq!(
+        (
+            streamed.rows_read,
+            streamed.valid.len(),
+            streamed.invalid_rows
+        ),
+        (4, 2, 2)
+    );
+}
