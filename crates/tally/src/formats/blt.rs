@@ -446,6 +446,14 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
+    /// Reads the ballot lines into `election`, on two threads when there are many.
+    ///
+    /// The ballot section is cut at a line start near its middle; this thread reads the first
+    /// half while another reads the second, each merging its own ballots, and the second
+    /// half's distinct ballots are then added after the first's, so the result (order of first
+    /// appearance included) is exactly that of one pass. Lines are independent in BLT, so a
+    /// line start is always a safe cut; if the ballots end before the cut, the second half's
+    /// work is discarded.
     fn ballots(
         &mut self,
         candidates: usize,
@@ -454,6 +462,111 @@ impl<'a> Parser<'a> {
         title: &mut Option<String>,
     ) -> Result<(), ParseError> {
         let mut merger = Merger::default();
+        let rest = self.s.len() - self.pos;
+        let cut = if rest >= PARALLEL_BYTES {
+            let middle = self.pos + rest / 2;
+            self.s[middle..]
+                .iter()
+                .position(|&b| b == b'\n')
+                .map(|i| middle + i + 1)
+        } else {
+            None
+        };
+        let Some(cut) = cut else {
+            self.ballot_lines(
+                candidates,
+                nicks,
+                &mut merger,
+                &mut election.withdrawn,
+                title,
+                usize::MAX,
+            )?;
+            election.ballots = merger.finish();
+            return Ok(());
+        };
+        let mut second = Parser {
+            text: self.text,
+            s: self.s,
+            pos: cut,
+            line: 1,
+            line_start: cut,
+        };
+        let (first_result, second_result) = std::thread::scope(|scope| {
+            let handle = scope.spawn(|| {
+                let mut merger = Merger::default();
+                let mut withdrawn = Vec::new();
+                let mut title = None;
+                let result = second.ballot_lines(
+                    candidates,
+                    nicks,
+                    &mut merger,
+                    &mut withdrawn,
+                    &mut title,
+                    usize::MAX,
+                );
+                (result, merger, withdrawn, title)
+            });
+            let first = self.ballot_lines(
+                candidates,
+                nicks,
+                &mut merger,
+                &mut election.withdrawn,
+                title,
+                cut,
+            );
+            (first, handle.join())
+        });
+        let ended_before_cut = first_result?;
+        if !ended_before_cut {
+            // The first half stopped at the cut; the second half counted its lines from 1.
+            let offset = self.s[..cut].iter().filter(|&&b| b == b'\n').count();
+            let (result, other, withdrawn, other_title) = second_result.map_err(|_| {
+                ParseError::at_line(
+                    offset + 1,
+                    1,
+                    "ballot lines",
+                    "a failure while reading them",
+                )
+            })?;
+            result.map_err(|mut e| {
+                e.line += offset;
+                e
+            })?;
+            if !merger.absorb(&other) {
+                return Err(ParseError::at_line(
+                    offset + 1,
+                    1,
+                    "a total ballot weight below 2^64",
+                    "more",
+                ));
+            }
+            for c in withdrawn {
+                if !election.withdrawn.contains(&c) {
+                    election.withdrawn.push(c);
+                }
+            }
+            if other_title.is_some() {
+                *title = other_title;
+            }
+            self.pos = second.pos;
+            self.line = second.line + offset;
+            self.line_start = second.line_start;
+        }
+        election.ballots = merger.finish();
+        Ok(())
+    }
+
+    /// Reads ballot lines up to the lone `0` (returning true) or up to the first line that
+    /// starts at or after `stop` (returning false).
+    fn ballot_lines(
+        &mut self,
+        candidates: usize,
+        nicks: &HashMap<&'a str, u32, FxBuild>,
+        merger: &mut Merger,
+        withdrawn: &mut Vec<CandidateId>,
+        title: &mut Option<String>,
+        stop: usize,
+    ) -> Result<bool, ParseError> {
         let mut key: Vec<u32> = Vec::with_capacity(64);
         // `stamp[c] == line` when candidate c was already ranked on this ballot line.
         let mut stamp: Vec<usize> = vec![0; candidates];
@@ -466,6 +579,9 @@ impl<'a> Parser<'a> {
         loop {
             self.skip_all();
             let start = self.pos;
+            if start >= stop {
+                return Ok(false);
+            }
             match self.peek() {
                 None => {
                     return Err(
@@ -475,8 +591,8 @@ impl<'a> Parser<'a> {
                 Some(b'[') => {
                     self.option_line(candidates, &mut nicks.clone(), &mut nicks_withdrawn, title)?;
                     for c in nicks_withdrawn.drain(..) {
-                        if !election.withdrawn.contains(&c) {
-                            election.withdrawn.push(c);
+                        if !withdrawn.contains(&c) {
+                            withdrawn.push(c);
                         }
                     }
                     continue;
@@ -496,7 +612,7 @@ impl<'a> Parser<'a> {
             };
             self.skip_inline();
             if weight == 0 && matches!(self.peek(), None | Some(b'\n')) {
-                break;
+                return Ok(true);
             }
             key.clear();
             let line = self.line;
@@ -583,10 +699,11 @@ impl<'a> Parser<'a> {
                 ));
             }
         }
-        election.ballots = merger.finish();
-        Ok(())
     }
 }
+
+/// Ballot sections at least this long are read on two threads.
+const PARALLEL_BYTES: usize = 1 << 20;
 
 /// A word of 1 to 8 bytes as a u64 (a nickname never holds a NUL byte, so this is exact).
 #[inline]

@@ -356,6 +356,11 @@ impl Merger {
         true
     }
 
+    /// Adds every distinct ballot of `other`, in its order. Returns false if a weight overflows.
+    pub(crate) fn absorb(&mut self, other: &Merger) -> bool {
+        (0..other.spans.len() as u32).all(|i| self.add(other.key(i), other.weights[i as usize]))
+    }
+
     /// The distinct ballots with their summed weights, in order of first appearance.
     pub(crate) fn finish(self) -> Vec<Ballot> {
         let mut ballots = Vec::with_capacity(self.spans.len());

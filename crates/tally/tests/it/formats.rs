@@ -251,3 +251,83 @@ proptest! {
         }
     }
 }
+
+/// A BLT file large enough to be read on two threads, and the same ballots read line by line.
+#[test]
+fn large_blt_files_read_in_parallel_give_the_same_election() {
+    let mut lot = tally::Lot::new(11);
+    let mut text = String::from("6 2\n[nick a b c d e f]\n");
+    let mut lines = Vec::new();
+    for i in 0..120_000 {
+        let len = 1 + lot.draw(6).unwrap();
+        let mut cs: Vec<u32> = (0..6).collect();
+        for j in (1..6).rev() {
+            cs.swap(j, lot.draw(j + 1).unwrap());
+        }
+        let prefs: Vec<String> = cs[..len]
+            .iter()
+            .map(|&c| {
+                if i % 2 == 0 {
+                    (c + 1).to_string()
+                } else {
+                    ((b'a' + c as u8) as char).to_string()
+                }
+            })
+            .collect();
+        lines.push(format!(
+            "{} {} 0",
+            1 + lot.draw(3).unwrap(),
+            prefs.join(" ")
+        ));
+    }
+    text.push_str(&lines.join("\n"));
+    text.push_str("\n# a comment among the ballots\n\n0\nA\nB\nC\nD\nE\nF\n\"Large\"\n");
+    assert!(text.len() > 1 << 20);
+    let big = blt::parse(&text).unwrap();
+    // Reference: the same ballots, parsed in small pieces that stay on one thread.
+    let mut expected: Vec<Ballot> = Vec::new();
+    for chunk in lines.chunks(1000) {
+        let small = format!(
+            "6 2\n[nick a b c d e f]\n{}\n0\nA\nB\nC\nD\nE\nF\n\"Large\"\n",
+            chunk.join("\n")
+        );
+        for b in blt::parse(&small).unwrap().ballots {
+            match expected.iter_mut().find(|x| x.ranks == b.ranks) {
+                Some(x) => x.weight += b.weight,
+                None => expected.push(b),
+            }
+        }
+    }
+    assert_eq!(big.ballots, expected);
+    assert_eq!(big.candidates, ["A", "B", "C", "D", "E", "F"]);
+    assert_eq!(big.title, "Large");
+
+    // An error in the second half names its line in the whole file.
+    let mut bad = lines.clone();
+    bad[100_000] = "1 1 9 0".into();
+    let text = format!(
+        "6 2\n[nick a b c d e f]\n{}\n0\nA\nB\nC\nD\nE\nF\n\"T\"\n",
+        bad.join("\n")
+    );
+    let err = blt::parse(&text).unwrap_err();
+    assert_eq!((err.line, err.column), (100_003, 5), "{err}");
+    // And one in the first half too.
+    let mut bad = lines;
+    bad[10] = "1 1 1 0".into();
+    let text = format!(
+        "6 2\n[nick a b c d e f]\n{}\n0\nA\nB\nC\nD\nE\nF\n\"T\"\n",
+        bad.join("\n")
+    );
+    let err = blt::parse(&text).unwrap_err();
+    assert_eq!(err.line, 13, "{err}");
+}
+
+#[test]
+fn long_notes_after_the_title_do_not_confuse_the_parallel_reader() {
+    let notes = "a note line that is not a ballot\n".repeat(60_000);
+    let text = format!("2 1\n3 1 2 0\n1 2 0\n0\n\"A\"\n\"B\"\n\"T\"\n{notes}");
+    assert!(text.len() > 1 << 20);
+    let e = blt::parse(&text).unwrap();
+    assert_eq!(e.ballots.len(), 2);
+    assert_eq!(e.title, "T");
+}
