@@ -135,3 +135,12 @@ pub fn summarise(years: &[DuesYear]) -> Vec<DuesYearSummary> {
     }
     by_year.into_values().collect()
 }
+
+/// Money collected per calendar year of payment (whatever year's dues it paid), in year order.
+pub fn collected_by_payment_year(years: &[DuesYear]) -> Vec<(i32, i64)> {
+    let mut by_year: BTreeMap<i32, i64> = BTreeMap::new();
+    for p in years.iter().flat_map(|d| &d.payments) {
+        *by_year.entry(p.on.year()).or_default() += p.amount_fen;
+    }
+    by_year.into_iter().collect()
+}

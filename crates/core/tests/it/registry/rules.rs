@@ -152,6 +152,12 @@ fn dues_per_year() {
     let c = DuesYear::new(3, 2025, 100_000).unwrap();
     let d = DuesYear::new(3, 2024, 100_000).unwrap();
     assert!(DuesYear::new(4, 2025, -1).is_err());
+    let mut late = DuesYear::new(5, 2024, 100_000).unwrap();
+    late.pay(pay("2025-02-01", 100_000), today).unwrap();
+    assert_eq!(
+        dues::collected_by_payment_year(&[a.clone(), b.clone(), late]),
+        vec![(2025, 370_000)]
+    );
     let s = dues::summarise(&[a, b, c, d]);
     assert_eq!(s.len(), 2);
     assert_eq!(s[0].year, 2024);
