@@ -359,6 +359,7 @@ pub async fn check_credentials(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::type_complexity)]
 mod tests {
     use super::*;
 

@@ -41,15 +41,16 @@ impl AppState {
 
 /// The whole web application: pages, API, health check, with its middleware.
 pub fn app(state: AppState) -> Router {
-    let pages = pages::router().layer(axum::middleware::from_fn(pages::render_errors));
     let h = |v: &'static str| HeaderValue::from_static(v);
     Router::new()
-        .merge(pages)
+        .merge(pages::router())
         .merge(api::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::resolve,
         ))
+        // Outside the auth check, so a refused CSRF token also gets a translated page.
+        .layer(axum::middleware::from_fn(pages::render_errors))
         .route("/healthz", get(healthz))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))

@@ -187,6 +187,9 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let locale = Locale::from_request(req.headers());
     let path = req.uri().path().to_string();
     let res = next.run(req).await;
+    if path.starts_with("/api/") {
+        return res;
+    }
     let Some(mark) = res.extensions().get::<ErrorMark>().cloned() else {
         return res;
     };

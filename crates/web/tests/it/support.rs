@@ -1,0 +1,252 @@
+//! A real server on a fresh database, with users in each role.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use federa_store::{Actor, NewUser, OrgInput, Role, Store};
+use federa_web::{AppState, app, hash_password};
+use reqwest::redirect::Policy;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Store,
+    /// The organisation `sec` keeps and `rep` represents a member of.
+    pub home: i64,
+    /// Another organisation nobody but the admin manages.
+    pub other: i64,
+    _dir: Option<tempfile::TempDir>,
+    schema: Option<String>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("FEDERA_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_string())
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn fresh_schema() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "w_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        nanos
+    )
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("federa.db").display()
+        );
+        let store = Store::connect(&url).await.unwrap();
+        TestApp::start(store, Some(dir), None).await
+    }
+
+    pub async fn postgres() -> TestApp {
+        let base = postgres_url();
+        let schema = fresh_schema();
+        let sep = if base.contains('?') { '&' } else { '?' };
+        let store = match Store::connect(&format!("{base}{sep}schema={schema}")).await {
+            Ok(s) => s,
+            Err(e) => panic!(
+                "PostgreSQL is required for the web tests and {base} is not usable: {e}. \
+                 Start PostgreSQL (scripts/test does) or set FEDERA_TEST_POSTGRES."
+            ),
+        };
+        TestApp::start(store, None, Some(schema)).await
+    }
+
+    async fn start(
+        store: Store,
+        dir: Option<tempfile::TempDir>,
+        schema: Option<String>,
+    ) -> TestApp {
+        let hash = hash_password(PASSWORD).unwrap();
+        let mk = |name: &str, admin: bool| NewUser {
+            username: name.to_string(),
+            display_name: None,
+            password_hash: hash.clone(),
+            is_admin: admin,
+        };
+        store
+            .create_user(Actor::System, &mk("admin", true))
+            .await
+            .unwrap();
+        let sec = store
+            .create_user(Actor::System, &mk("sec", false))
+            .await
+            .unwrap();
+        let rep = store
+            .create_user(Actor::System, &mk("rep", false))
+            .await
+            .unwrap();
+        let org = |name: &str| OrgInput {
+            name: name.to_string(),
+            kind: "association".to_string(),
+            district: Some("渝中区".to_string()),
+            sector: Some("网络媒体".to_string()),
+            ..OrgInput::default()
+        };
+        let home = store
+            .create_organisation(Actor::System, &org("重庆市网络媒体协会"))
+            .await
+            .unwrap()
+            .id;
+        let other = store
+            .create_organisation(Actor::System, &org("Other Association"))
+            .await
+            .unwrap()
+            .id;
+        store
+            .grant_role(Actor::System, sec.id, home, Role::Secretariat)
+            .await
+            .unwrap();
+        store
+            .grant_role(Actor::System, rep.id, home, Role::Representative)
+            .await
+            .unwrap();
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let router = app(AppState::new(store.clone()));
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        let t = TestApp {
+            addr,
+            store,
+            home,
+            other,
+            _dir: dir,
+            schema,
+            server,
+        };
+        // Ready once the health check answers (the socket is bound already; this waits for
+        // the serving task).
+        let c = t.client();
+        let mut ready = false;
+        for _ in 0..500 {
+            if let Ok(r) = c.get(t.url("/healthz")).send().await
+                && r.status() == 200
+            {
+                ready = true;
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+        assert!(ready, "server never became ready");
+        t
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A client with its own cookie jar that does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// A client signed in as `username` through the sign-in form, and its CSRF token.
+    pub async fn signed_in(&self, username: &str) -> (reqwest::Client, String) {
+        let c = self.client();
+        let page = c
+            .get(self.url("/signin"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let pre = csrf_of(&page);
+        let r = c
+            .post(self.url("/signin"))
+            .form(&[
+                ("csrf", pre.as_str()),
+                ("username", username),
+                ("password", PASSWORD),
+                ("next", "/organisations"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "sign-in as {username}");
+        let page = c
+            .get(self.url("/organisations"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_of(&page);
+        assert_ne!(csrf, pre, "a session has its own CSRF token");
+        (c, csrf)
+    }
+
+    /// A bearer token for `username`, made through the API on a cookie session.
+    pub async fn token(&self, username: &str) -> String {
+        let (c, csrf) = self.signed_in(username).await;
+        let r = c
+            .post(self.url("/api/tokens"))
+            .header("x-csrf-token", csrf)
+            .json(&serde_json::json!({"name": "script"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let v: serde_json::Value = r.json().await.unwrap();
+        v["token"].as_str().unwrap().to_string()
+    }
+
+    /// How many audit events and organisations the database holds: unchanged after a refusal.
+    pub async fn snapshot(&self) -> (u64, u64) {
+        let audit = self
+            .store
+            .list_audit_events(None, None, federa_store::Page::new(0, 1))
+            .await
+            .unwrap()
+            .total;
+        let orgs = self
+            .store
+            .list_organisations(&Default::default(), federa_store::Page::new(0, 1))
+            .await
+            .unwrap()
+            .total;
+        (audit, orgs)
+    }
+
+    pub async fn finish(mut self) {
+        self.server.abort();
+        if let Some(schema) = self.schema.take() {
+            self.store
+                .execute_unaudited(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                .await
+                .unwrap();
+        }
+        self.store.close().await;
+    }
+}
+
+/// The value of the first `name="csrf"` hidden field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let at = html
+        .find("name=\"csrf\" value=\"")
+        .expect("page has a CSRF field");
+    let rest = &html[at + "name=\"csrf\" value=\"".len()..];
+    rest[..rest.find('"').unwrap()].to_string()
+}
