@@ -196,13 +196,79 @@ async fn browser_signs_in_adds_a_member_unit_and_finds_it() {
             .contains("重庆山城云科技有限公司")
     );
 
-    b.goto(&app.url(&format!("/organisations/{}", app.home)))
-        .await
-        .unwrap();
+    let shot = |name: &'static str| {
+        let b = b.clone();
+        async move {
+            let png = b.screenshot().await.unwrap();
+            assert!(png.starts_with(b"\x89PNG"));
+            std::fs::write(output_dir().join(name), png).unwrap();
+        }
+    };
+    // Both languages through the visible switch, on a desktop and on a phone.
+    let detail = app.url(&format!("/organisations/{}", app.home));
+    for lang in ["zh-CN", "en"] {
+        b.goto(&app.url(&format!("/lang/{lang}?back=/organisations/{}", app.home)))
+            .await
+            .unwrap();
+        let html = b.wait().for_element(Locator::Css("html")).await.unwrap();
+        assert_eq!(html.attr("lang").await.unwrap().as_deref(), Some(lang));
+        b.wait().for_element(Locator::Id("members")).await.unwrap();
+        b.set_window_size(1280, 900).await.unwrap();
+        shot(if lang == "en" {
+            "browser-detail-en.png"
+        } else {
+            "browser-detail-zh.png"
+        })
+        .await;
+        b.set_window_size(390, 844).await.unwrap();
+        b.goto(&detail).await.unwrap();
+        shot(if lang == "en" {
+            "browser-phone-en.png"
+        } else {
+            "browser-phone-zh.png"
+        })
+        .await;
+        // A form sent with a missing name shows the error next to the field.
+        b.set_window_size(1280, 900).await.unwrap();
+        b.goto(&app.url(&format!("/organisations/{}/members/new", app.home)))
+            .await
+            .unwrap();
+        b.find(Locator::Id("district"))
+            .await
+            .unwrap()
+            .send_keys("江北区")
+            .await
+            .unwrap();
+        b.find(Locator::Css("form.card button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let err = b
+            .wait()
+            .for_element(Locator::Id("name-error"))
+            .await
+            .unwrap();
+        assert!(!err.text().await.unwrap().is_empty());
+        let kept = b
+            .find(Locator::Id("district"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(kept.as_deref(), Some("江北区"));
+        shot(if lang == "en" {
+            "browser-form-errors-en.png"
+        } else {
+            "browser-form-errors-zh.png"
+        })
+        .await;
+    }
+    b.goto(&detail).await.unwrap();
     b.wait().for_element(Locator::Id("members")).await.unwrap();
-    let png = b.screenshot().await.unwrap();
-    assert!(png.starts_with(b"\x89PNG"));
-    std::fs::write(output_dir().join("browser-member-added.png"), png).unwrap();
+    shot("browser-member-added.png").await;
 
     b.close().await.unwrap();
     app.finish().await;
