@@ -305,10 +305,14 @@ async fn signin(
     }
 }
 
-async fn signout(State(s): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
+async fn signout(
+    State(s): State<AppState>,
+    auth: Auth,
+    jar: CookieJar,
+) -> Result<Response, AppError> {
     if let Some(c) = jar.get(auth::SESSION_COOKIE) {
         s.store
-            .delete_session(federa_store::Actor::System, &auth::token_hash(c.value()))
+            .delete_session(auth.actor(), &auth::token_hash(c.value()))
             .await?;
     }
     let jar = jar.remove(Cookie::build(auth::SESSION_COOKIE).path("/"));

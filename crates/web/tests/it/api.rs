@@ -230,6 +230,17 @@ async fn bad_input_is_refused_with_code_and_field(app: &TestApp) {
         r.json::<Value>().await.unwrap()["error"]["code"],
         "not_found"
     );
+    // A body over the limit is refused before it is read.
+    let big = json!({"name": "x".repeat(federa_web::BODY_LIMIT + 1), "kind": "company"});
+    let r = c
+        .post(app.url("/api/organisations"))
+        .header("authorization", format!("Bearer {token}"))
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(app.snapshot().await, before);
     let r = c
         .get(app.url("/api/organisations?limit=0"))
         .send()
