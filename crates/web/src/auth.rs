@@ -319,6 +319,11 @@ async fn resolve_inner(
 
 /// A new session for `user`: the cookie to set (holding the token) and nothing else to keep.
 pub async fn start_session(state: &AppState, user: &User) -> Result<Cookie<'static>, AppError> {
+    // Sign-ins are rare enough to sweep expired sessions here instead of in a timer.
+    state
+        .store
+        .purge_expired_sessions(federa_store::Actor::System, OffsetDateTime::now_utc())
+        .await?;
     let token = random_token();
     state
         .store

@@ -100,13 +100,13 @@ impl Locale {
             .unwrap_or(Locale::ZhCn)
     }
 
-    /// The text for `key`; the key itself when missing, so a gap shows instead of hiding.
+    /// The text for `key`; when this catalogue lacks it (a test forbids that), the English
+    /// text, else `?`, and a warning in the log.
     pub fn t(self, key: &str) -> &'static str {
         match catalogue(self).get(key) {
             Some(v) => v,
             None => {
                 tracing::warn!(key, locale = self.code(), "missing translation");
-                // Leak-free fallback: look the key up in English, else a marker.
                 EN.get(key).copied().unwrap_or("?")
             }
         }

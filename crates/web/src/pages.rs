@@ -14,7 +14,7 @@ use axum::{Form, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use federa_core::org::{
-    EndMembershipInput, MAX_TEXT, Membership, MembershipInput, OrgInput, OrgKind, Organisation,
+    EndMembershipInput, Membership, MembershipInput, OrgInput, OrgKind, Organisation,
 };
 use federa_store::FieldError;
 
@@ -829,6 +829,3 @@ async fn member_end(
         }
     }
 }
-
-/// Longest text the forms accept, for `maxlength` hints (the server checks regardless).
-pub const MAX_LEN: usize = MAX_TEXT;
