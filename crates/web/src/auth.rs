@@ -193,11 +193,41 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// Who made a request that ended in an error, for the error page's header.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub name: Option<String>,
+    pub csrf: String,
+}
+
+/// The name a page shows for a user.
+trait ShownName {
+    fn shown_name(&self) -> String;
+}
+
+impl ShownName for User {
+    fn shown_name(&self) -> String {
+        self.display_name
+            .clone()
+            .unwrap_or_else(|| self.username.clone())
+    }
+}
+
 /// Middleware: finds the caller, enforces CSRF on unsafe methods, stores [`Auth`].
 pub async fn resolve(State(state): State<AppState>, req: Request, next: Next) -> Response {
     match resolve_inner(&state, req).await {
         Ok((req, new_pre_csrf)) => {
+            let caller = req.extensions().get::<Auth>().map(|a| Caller {
+                name: a.user.as_ref().map(User::shown_name),
+                csrf: a.csrf.clone(),
+            });
             let mut res = next.run(req).await;
+            // An error page rendered further out still shows who is signed in.
+            if let Some(c) = caller
+                && res.extensions().get::<crate::error::ErrorMark>().is_some()
+            {
+                res.extensions_mut().insert(c);
+            }
             if let Some(token) = new_pre_csrf {
                 let c = Cookie::build((PRE_CSRF_COOKIE, token))
                     .path("/")

@@ -197,11 +197,12 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         let to = format!("/signin?next={}", urlencode(&path));
         return Redirect::to(&to).into_response();
     }
+    let caller = res.extensions().get::<auth::Caller>().cloned();
     let page = ErrorPage {
         c: Ctx {
             locale,
-            user: None,
-            csrf: String::new(),
+            user: caller.as_ref().and_then(|c| c.name.clone()),
+            csrf: caller.map(|c| c.csrf).unwrap_or_default(),
             path,
             can_create: false,
         },

@@ -326,11 +326,11 @@ async fn pages_need_the_role(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 403);
+    let body = r.text().await.unwrap();
+    assert!(body.contains("Your role does not allow this."));
     assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Your role does not allow this.")
+        body.contains("/signout"),
+        "the header still shows who is signed in"
     );
     // The secretariat may edit its own organisation but not another.
     let (c, _) = app.signed_in("sec").await;
