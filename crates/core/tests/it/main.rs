@@ -1,2 +1,2 @@
-mod registry;
 mod governance;
+mod registry;
