@@ -1,5 +1,5 @@
-//! The UI's two languages: one checked catalogue file per locale (`i18n/en.txt`, `i18n/zh-CN.txt`:
-//! `key = text` lines), embedded in the binary.
+//! The UI's two languages: checked catalogue files per locale and area (`i18n/en/app.txt`,
+//! `i18n/zh-CN/app.txt`, ...: `key = text` lines), embedded in the binary.
 //!
 //! A plain catalogue rather than Fluent or gettext: the UI needs no plurals or gender yet, the
 //! files stay readable for translators, and a test checks both catalogues hold the same keys.
@@ -19,10 +19,25 @@ pub enum Locale {
 
 pub const LOCALE_COOKIE: &str = "federa_lang";
 
+/// One catalogue file per area of the UI, so that each area's strings sit together.
+macro_rules! catalogue_files {
+    ($locale:literal) => {
+        [
+            include_str!(concat!("../i18n/", $locale, "/app.txt")),
+            include_str!(concat!("../i18n/", $locale, "/registry.txt")),
+            include_str!(concat!("../i18n/", $locale, "/engagement.txt")),
+            include_str!(concat!("../i18n/", $locale, "/governance.txt")),
+        ]
+    };
+}
+
+static EN_FILES: [&str; 4] = catalogue_files!("en");
+static ZH_FILES: [&str; 4] = catalogue_files!("zh-CN");
+
 static EN: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| parse(include_str!("../i18n/en.txt")));
+    LazyLock::new(|| EN_FILES.iter().flat_map(|&f| parse(f)).collect());
 static ZH: LazyLock<HashMap<&'static str, &'static str>> =
-    LazyLock::new(|| parse(include_str!("../i18n/zh-CN.txt")));
+    LazyLock::new(|| ZH_FILES.iter().flat_map(|&f| parse(f)).collect());
 
 /// `key = text` per line; `#` starts a comment line.
 pub fn parse(src: &'static str) -> HashMap<&'static str, &'static str> {
@@ -136,6 +151,23 @@ mod tests {
     fn both_catalogues_have_the_same_keys() {
         assert_eq!(keys(Locale::En), keys(Locale::ZhCn));
         assert!(keys(Locale::En).len() > 50);
+    }
+
+    #[test]
+    fn no_key_is_defined_twice() {
+        for files in [&EN_FILES, &ZH_FILES] {
+            let mut seen = std::collections::HashSet::new();
+            for f in files.iter() {
+                for (k, _) in f
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                    .filter_map(|l| l.split_once('='))
+                {
+                    assert!(seen.insert(k.trim()), "{} is defined twice", k.trim());
+                }
+            }
+        }
     }
 
     #[test]
