@@ -48,6 +48,7 @@ mod body;
 mod election;
 mod error;
 mod meeting;
+pub mod minutes;
 mod motion;
 pub mod poll;
 

@@ -2,5 +2,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod founding_day;
+mod minutes;
 mod properties;
 mod rules;
