@@ -17,6 +17,7 @@
 
 mod accounts;
 mod audit;
+mod engagement;
 mod error;
 mod orgs;
 
@@ -29,6 +30,13 @@ use time::OffsetDateTime;
 
 pub use accounts::{ApiToken, NewSession, NewUser, Role, RoleGrant, Session, User};
 pub use audit::{AuditEvent, ChainReport};
+pub use engagement::{
+    ActivityInput, AttachmentData, AttendanceInput, CircularInput, CircularRecord, CircularSummary,
+    ComplaintAdvance, ComplaintInput, ComplaintRecord, Convention, ConventionInput,
+    ConventionRecord, DEFAULT_COMPLAINT_BODY, EmailOutcome, EmailState, InboxItem, IndicatorInput,
+    MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, MemberRow, NewAttachment, Recipient, Reminder,
+    SignatureRecord, UnitContact,
+};
 pub use error::{Result, StoreError};
 pub use federa_core::error::{FieldError, Invalid};
 pub use federa_core::org::{
@@ -118,16 +126,14 @@ pub struct Store {
     backend: Backend,
 }
 
-static SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
-static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+static SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (3, "engagement", include_str!("../migrations/sqlite/0003_engagement.sql")),
+];
+static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
+    (3, "engagement", include_str!("../migrations/postgres/0003_engagement.sql")),
+];
 
 fn migrator(backend: Backend) -> sqlx::migrate::Migrator {
     let files = match backend {

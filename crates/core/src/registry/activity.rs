@@ -7,6 +7,7 @@ use time::Date;
 use super::RegistryError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
     /// 学习会 / 学习座谈
@@ -20,6 +21,7 @@ pub enum ActivityKind {
 
 /// Whether an invited unit came.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Attendance {
     #[default]
@@ -34,6 +36,7 @@ pub enum Attendance {
 
 /// An invited member unit and what it did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Invitation {
     /// The member unit (organisation id).
     pub unit: i64,
@@ -46,6 +49,7 @@ pub struct Invitation {
 
 /// An activity with its invitations.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Activity {
     pub id: i64,
     pub organisation_id: i64,

@@ -19,6 +19,7 @@ pub mod instant {
 
 /// Who a circular goes to. Empty lists in a filter do not restrict.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum Audience {
     /// Every member unit in force.
@@ -60,8 +61,30 @@ impl Audience {
     }
 }
 
+/// The memberships a circular's audience is drawn from: with no status named, those in force on
+/// `on` (admitted or suspended, joined by then, not yet left); otherwise the memberships not yet
+/// left whose status is one of `statuses`. [`Audience::recipients`] then filters these.
+pub fn candidates(
+    members: &[(Organisation, Membership)],
+    statuses: &[crate::org::MemberStatus],
+    on: time::Date,
+) -> Vec<(Organisation, Membership)> {
+    members
+        .iter()
+        .filter(|(_, m)| {
+            if statuses.is_empty() {
+                m.in_force_on(on)
+            } else {
+                statuses.contains(&m.status) && m.left.is_none_or(|l| l > on)
+            }
+        })
+        .cloned()
+        .collect()
+}
+
 /// An attachment, stored elsewhere by its digest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attachment {
     pub file_name: String,
     pub media_type: String,
@@ -71,6 +94,7 @@ pub struct Attachment {
 
 /// Where a recipient is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum DeliveryState {
     Pending,
@@ -81,6 +105,7 @@ pub enum DeliveryState {
 
 /// One recipient's progress.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Delivery {
     pub unit: i64,
     #[serde(with = "instant::option", default)]
@@ -109,6 +134,7 @@ impl Delivery {
 
 /// A circular with its recipients.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Circular {
     pub id: i64,
     pub organisation_id: i64,
@@ -126,6 +152,7 @@ pub struct Circular {
 
 /// Counts per state.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CircularProgress {
     pub recipients: u64,
     pub delivered: u64,

@@ -11,6 +11,7 @@ use super::status::Decision;
 
 /// A member unit's signature of a convention version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConventionSignature {
     pub document_id: i64,
     pub document_version: i64,
@@ -68,6 +69,7 @@ pub fn not_signed(
 
 /// Where a complaint stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintState {
     Filed,
@@ -115,6 +117,7 @@ impl ComplaintState {
 
 /// One step of a complaint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ComplaintStep {
     pub state: ComplaintState,
     #[serde(with = "super::dates")]
@@ -126,14 +129,17 @@ pub struct ComplaintStep {
 
 /// The recorded outcome of a rejected or resolved complaint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Outcome {
     pub text: String,
     /// The handling body's decision.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub decision: Decision,
 }
 
 /// A complaint about a member unit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Complaint {
     pub id: i64,
     pub organisation_id: i64,

@@ -16,6 +16,7 @@ pub const UNSPECIFIED: &str = "";
 
 /// What to count members by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     District,
@@ -26,6 +27,7 @@ pub enum Dimension {
 
 /// One line of a count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Count {
     /// The district, sector, category key or year; [`UNSPECIFIED`] when missing.
     pub key: String,
@@ -56,6 +58,7 @@ pub fn members_by(members: &[(Organisation, Membership)], dim: Dimension, on: Da
 
 /// One unit's participation in a year's activities.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Participation {
     pub unit: i64,
     pub year: i32,
@@ -102,6 +105,7 @@ pub fn participation(activities: &[Activity], year: i32) -> Vec<Participation> {
 /// A published figure about the field, e.g. national Internet users (figure `11.08`, unit
 /// `亿人`, source the CNNIC statistical report).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Indicator {
     pub id: i64,
     pub name: String,

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod engagement;
 mod instances;
 mod orgs;
 mod support;
