@@ -161,14 +161,13 @@ impl Term {
         start: Date,
         elected_in: Option<ElectionId>,
     ) -> Result<(), GovError> {
-        let new: Vec<Holder> = holders
+        let seated: BTreeSet<Holder> = self.roll(start).into_iter().map(|(h, _)| h).collect();
+        let new: BTreeSet<Holder> = holders
             .iter()
             .copied()
-            .filter(|&h| !self.seated(h, start))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
+            .filter(|h| !seated.contains(h))
             .collect();
-        let filled = self.roll(start).len();
+        let filled = seated.len();
         if let Some(seats) = rules.seats
             && filled + new.len() > seats as usize
         {
@@ -179,8 +178,9 @@ impl Term {
                 more: new.len(),
             });
         }
+        let mut added = BTreeSet::new();
         for holder in holders {
-            if new.contains(holder) && !self.seated(*holder, start) {
+            if new.contains(holder) && added.insert(*holder) {
                 self.seats.push(Seat {
                     holder: *holder,
                     weight: 1,

@@ -455,15 +455,49 @@ impl Meeting {
         ballot: BallotContent,
     ) -> Result<Receipt, GovError> {
         self.require("vote in", &[MeetingState::Open])?;
-        if self.poll(poll)?.state != PollState::Open {
-            return Err(GovError::PollClosed { poll });
+        let quorum = self.quorum();
+        let idx = self
+            .polls
+            .iter()
+            .position(|p| p.id == poll)
+            .ok_or(GovError::NoSuchPoll { poll })?;
+        // The poll is taken out while `cast_into` borrows the meeting, and put back in place.
+        let mut p = self.polls.remove(idx);
+        let receipt = self.cast_into(&mut p, quorum, by, voter, ballot);
+        self.polls.insert(idx, p);
+        receipt
+    }
+
+    /// The checks and the recording of [`Meeting::cast`], for a store that keeps the roll and
+    /// a poll's voters as rows: `quorum` is the quorum as it stands (from
+    /// [`Meeting::quorum_of`] on the stored attendance figures), and `poll` may hold only the
+    /// entitlement and vote of `voter` (the rest of its voters and ballots left out), so that a
+    /// vote reads and writes a constant number of rows. The poll records the ballot on `Ok`.
+    pub fn cast_into(
+        &self,
+        poll: &mut Poll,
+        quorum: QuorumCheck,
+        by: Holder,
+        voter: Holder,
+        ballot: BallotContent,
+    ) -> Result<Receipt, GovError> {
+        self.require("vote in", &[MeetingState::Open])?;
+        if poll.state != PollState::Open {
+            return Err(GovError::PollClosed { poll: poll.id });
         }
-        self.require_quorum()?;
-        self.polls
-            .iter_mut()
-            .find(|p| p.id == poll)
-            .ok_or(GovError::NoSuchPoll { poll })?
-            .cast(by, voter, ballot)
+        if !quorum.met {
+            return Err(GovError::NoQuorum {
+                present: quorum.present,
+                required: quorum.required,
+            });
+        }
+        poll.cast(by, voter, ballot)
+    }
+
+    /// The quorum under this meeting's rules for `present` out of `members` (the figures of
+    /// [`Meeting::present`] and [`Meeting::members`], as a store keeps them).
+    pub fn quorum_of(&self, present: u64, members: u64) -> QuorumCheck {
+        self.rules.quorum.check(present, members)
     }
 
     /// Closes a motion's poll and decides it.

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod governance;
 mod engagement;
 mod instances;
 mod orgs;
