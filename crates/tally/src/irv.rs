@@ -22,8 +22,9 @@
 //! per candidate they currently count for, so an exclusion touches only the excluded
 //! candidate's ballots, and nothing is allocated per ballot per round.
 
+use crate::election::BallotsRef;
 use crate::ranked::{CountError, Ranked, empty_ballots, ids, names};
-use crate::{CandidateId, Election, Lot, Outcome, Round, SetAside, Tally};
+use crate::{CandidateId, Election, FlatElection, Lot, Outcome, Round, SetAside, Tally};
 
 /// How to break a tie for the fewest votes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,7 +50,25 @@ const NO_CANDIDATE: u32 = u32::MAX;
 
 /// Counts by instant runoff. See the [module docs](self).
 pub fn count(election: &Election, options: &IrvOptions) -> Result<Outcome, CountError> {
-    let r = Ranked::new(election)?;
+    count_in(election, BallotsRef::Nested(&election.ballots), options)
+}
+
+/// [`count`] for an election whose ballots are kept flat: the same outcome, without building
+/// a vector per ballot (see [`FlatElection`]).
+pub fn count_flat(election: &FlatElection, options: &IrvOptions) -> Result<Outcome, CountError> {
+    count_in(
+        &election.header(),
+        BallotsRef::Flat(&election.ballots),
+        options,
+    )
+}
+
+fn count_in(
+    election: &Election,
+    ballots: BallotsRef<'_>,
+    options: &IrvOptions,
+) -> Result<Outcome, CountError> {
+    let r = Ranked::of(election, ballots)?;
     let n = r.n;
     let mut continuing = r.standing.clone();
     let mut n_continuing = continuing.iter().filter(|&&c| c).count();

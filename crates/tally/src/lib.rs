@@ -20,6 +20,6 @@ pub mod schulze;
 pub mod stv;
 pub mod synth;
 
-pub use election::{Ballot, CandidateId, Election};
+pub use election::{Ballot, CandidateId, Election, FlatBallots, FlatElection, RANK_BREAK};
 pub use lot::Lot;
 pub use report::{Outcome, Round, SetAside, Tally};

@@ -5,6 +5,7 @@
 //! ballot's ranks then live end to end in one array, so a count walks memory in order and
 //! allocates nothing per ballot.
 
+use crate::election::BallotsRef;
 use crate::{CandidateId, Election, SetAside};
 
 /// Why a count could not be made at all.
@@ -38,6 +39,11 @@ pub(crate) struct Ranked {
 
 impl Ranked {
     pub fn new(election: &Election) -> Result<Ranked, CountError> {
+        Ranked::of(election, BallotsRef::Nested(&election.ballots))
+    }
+
+    /// `election`'s candidates and withdrawals, with `ballots` (its own or flat ones).
+    pub fn of(election: &Election, ballots: BallotsRef<'_>) -> Result<Ranked, CountError> {
         let n = election.candidates.len();
         if n == 0 {
             return Err(CountError::NoCandidates);
@@ -48,19 +54,19 @@ impl Ranked {
                 *s = false;
             }
         }
-        let ballots = election.ballots.len();
+        let count = ballots.len();
         let mut r = Ranked {
             n,
             standing,
-            weights: Vec::with_capacity(ballots),
-            rank_start: Vec::with_capacity(ballots + 1),
-            spans: Vec::with_capacity(ballots * 4),
-            cands: Vec::with_capacity(ballots * 4),
+            weights: Vec::with_capacity(count),
+            rank_start: Vec::with_capacity(count + 1),
+            spans: Vec::with_capacity(count * 4),
+            cands: Vec::with_capacity(count * 4),
         };
         let mut stamp = vec![usize::MAX; n];
         r.rank_start.push(0);
-        for (i, ballot) in election.ballots.iter().enumerate() {
-            for rank in &ballot.ranks {
+        ballots.each(|i, weight, ranks| {
+            for rank in ranks {
                 let start = r.cands.len() as u32;
                 for &c in rank {
                     let ci = c.index();
@@ -82,9 +88,10 @@ impl Ranked {
                     r.spans.push((start, end));
                 }
             }
-            r.weights.push(ballot.weight);
+            r.weights.push(weight);
             r.rank_start.push(r.spans.len() as u32);
-        }
+            Ok(())
+        })?;
         Ok(r)
     }
 

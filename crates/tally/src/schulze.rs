@@ -17,8 +17,9 @@
 //! Speed: identical ballots are counted once; each distinct ballot adds its weight to the rows
 //! of `d` for the candidates it ranks, so building `d` costs the ranks times the candidates.
 
+use crate::election::BallotsRef;
 use crate::ranked::{CountError, Ranked, empty_ballots, ids, names};
-use crate::{CandidateId, Election, Lot, Outcome, Round, Tally};
+use crate::{CandidateId, Election, FlatElection, Lot, Outcome, Round, Tally};
 
 /// How the strength of a pairwise defeat is measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -139,7 +140,28 @@ fn paths_of(r: &Ranked, strength: Strength) -> Paths {
 
 /// Counts by the Schulze method. See the [module docs](self).
 pub fn count(election: &Election, options: &SchulzeOptions) -> Result<Outcome, CountError> {
-    let ranked = Ranked::new(election)?;
+    count_in(election, BallotsRef::Nested(&election.ballots), options)
+}
+
+/// [`count`] for an election whose ballots are kept flat: the same outcome, without building
+/// a vector per ballot (see [`FlatElection`]).
+pub fn count_flat(
+    election: &FlatElection,
+    options: &SchulzeOptions,
+) -> Result<Outcome, CountError> {
+    count_in(
+        &election.header(),
+        BallotsRef::Flat(&election.ballots),
+        options,
+    )
+}
+
+fn count_in(
+    election: &Election,
+    ballots: BallotsRef<'_>,
+    options: &SchulzeOptions,
+) -> Result<Outcome, CountError> {
+    let ranked = Ranked::of(election, ballots)?;
     let paths = paths_of(&ranked, options.strength);
     let m = paths.candidates.len();
     if m == 0 {

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::{Ballot, CandidateId, Election, SetAside};
+use crate::{Ballot, CandidateId, Election, FlatBallots, SetAside};
 
 /// Whether a [`ParseError`]'s position counts lines of text or rows of a spreadsheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +161,7 @@ pub fn read(bytes: &[u8], format: Format, seats: u32) -> Result<Import, ParseErr
 }
 
 /// Marks the boundary between two ranks in the flat key of a ballot.
-pub(crate) const NEXT_RANK: u32 = u32::MAX;
+pub(crate) const NEXT_RANK: u32 = crate::RANK_BREAK.0;
 
 /// FxHash (the hash rustc uses for its own tables): a multiply-rotate hash, much faster than
 /// SipHash on short keys. Ballot keys come from the file being counted, not from an adversary
@@ -239,24 +239,218 @@ impl Hasher for KeyIsHash {
 
 /// Merges identical ballots into one weighted ballot, in order of first appearance.
 ///
-/// A ballot is given as a flat key: candidate numbers, with [`NEXT_RANK`] between ranks. Keys
-/// are kept end to end in one arena and found through their hash, so adding a ballot that was
-/// seen before allocates nothing, and a new one allocates only when the arena grows.
-#[derive(Default)]
+/// A ballot is given as a flat key: candidate numbers, with [`NEXT_RANK`] between ranks. Most
+/// keys are short: they are packed exactly into a u64 (a few bits per candidate) and kept in an
+/// open-addressing table whose slot holds the packed key and its summed weight, so adding a
+/// ballot seen before touches one cache line and allocates nothing. Longer keys are kept end
+/// to end in one arena and found through their hash.
 pub(crate) struct Merger {
-    /// Short keys (up to 7 numbers below 65535), packed exactly into a u128 -> their ballot.
-    /// Most ballots are short: finding them needs no visit to the arena.
-    short: HashMap<u128, u32, FxBuild>,
-    /// Hash of a key -> the first distinct ballot with that hash.
+    /// Bits per packed code (a candidate `c` is `c + 1`, [`NEXT_RANK`] is 0).
+    bits: u32,
+    /// How many codes fit in a packed key (below its sentinel bit).
+    fits: usize,
+    /// Packed keys (0: empty slot) with their summed weights.
+    slots: Vec<Slot>,
+    /// The distinct ballot each occupied slot holds.
+    slot_ballot: Vec<u32>,
+    /// `slots.len()` is `1 << shift_bits`.
+    shift_bits: u32,
+    packed: usize,
+    /// Hash of a long key -> the first distinct ballot with that hash.
     first: HashMap<u64, u32, BuildHasherDefault<KeyIsHash>>,
-    /// The next distinct ballot with the same hash, or `u32::MAX`.
-    next: Vec<u32>,
-    spans: Vec<(u32, u32)>,
+    /// Per distinct ballot, in order of first appearance.
+    ballots: Vec<Entry>,
+    /// Long keys, end to end.
     arena: Vec<u32>,
-    weights: Vec<u64>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    key: u64,
+    weight: u64,
+}
+
+/// Where a distinct ballot lives: a packed key's slot, or a long key's span of the arena.
+#[derive(Clone, Copy)]
+enum Entry {
+    Packed {
+        slot: u32,
+    },
+    /// `next`: the next distinct ballot whose long key has the same hash, or `u32::MAX`.
+    Long {
+        start: u32,
+        end: u32,
+        weight: u64,
+        next: u32,
+    },
+}
+
+impl Default for Merger {
+    /// A merger for keys of candidates below 255 (up to 7 numbers packed).
+    fn default() -> Self {
+        Merger::with_bits(8)
+    }
+}
+
+/// Whether a packed table of `len` slots holding `used` keys should grow.
+#[inline]
+fn too_full(used: usize, len: usize) -> bool {
+    used * 2 >= len
 }
 
 impl Merger {
+    /// A merger for ballots over `candidates` candidates (numbers `0..candidates`).
+    pub(crate) fn with_candidates(candidates: usize) -> Self {
+        let bits = usize::BITS - candidates.max(1).leading_zeros();
+        Merger::with_bits(bits.min(32))
+    }
+
+    fn with_bits(bits: u32) -> Self {
+        let shift_bits = 10;
+        Merger {
+            bits,
+            fits: (63 / bits) as usize,
+            slots: vec![Slot::default(); 1 << shift_bits],
+            slot_ballot: vec![0; 1 << shift_bits],
+            shift_bits,
+            packed: 0,
+            first: HashMap::default(),
+            ballots: Vec::new(),
+            arena: Vec::new(),
+        }
+    }
+
+    /// Makes room for about `distinct` packed keys before any is added, so the table does not
+    /// grow step by step.
+    pub(crate) fn expect(&mut self, distinct: usize) {
+        let want = (distinct.saturating_mul(2))
+            .next_power_of_two()
+            .clamp(1 << 10, 1 << 26);
+        if self.packed == 0 && want > self.slots.len() {
+            self.shift_bits = want.trailing_zeros();
+            self.slots = vec![Slot::default(); want];
+            self.slot_ballot = vec![0; want];
+        }
+    }
+
+    /// `key` packed exactly into a u64, if it fits: codes of `bits` bits, lowest first, and a
+    /// sentinel bit above the last (so the key is never 0 and its length is known).
+    #[inline]
+    pub(crate) fn pack(&self, key: &[u32]) -> Option<u64> {
+        if key.len() > self.fits {
+            return None;
+        }
+        let limit = (1u64 << self.bits) - 1;
+        let mut packed = 0u64;
+        for (i, &c) in key.iter().enumerate() {
+            let code = if c == NEXT_RANK { 0 } else { u64::from(c) + 1 };
+            if code > limit {
+                return None;
+            }
+            packed |= code << (self.bits as usize * i);
+        }
+        Some(packed | 1u64 << (self.bits as usize * key.len()))
+    }
+
+    /// Bits per packed code and how many codes a packed key holds, for a caller that packs
+    /// keys itself (the BLT reader's fast path) and hands them to [`Merger::add_packed`].
+    pub(crate) fn packing(&self) -> (u32, usize) {
+        (self.bits, self.fits)
+    }
+
+    fn unpack(&self, packed: u64, out: &mut Vec<u32>) {
+        let len = (63 - packed.leading_zeros()) / self.bits;
+        let mask = (1u64 << self.bits) - 1;
+        out.clear();
+        for i in 0..len {
+            let code = (packed >> (self.bits * i)) & mask;
+            out.push(if code == 0 {
+                NEXT_RANK
+            } else {
+                (code - 1) as u32
+            });
+        }
+    }
+
+    #[inline]
+    fn home(&self, packed: u64) -> usize {
+        (packed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - self.shift_bits)) as usize
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.slots);
+        let old_ballot = std::mem::take(&mut self.slot_ballot);
+        self.shift_bits += 1;
+        self.slots = vec![Slot::default(); 1 << self.shift_bits];
+        self.slot_ballot = vec![0; 1 << self.shift_bits];
+        let mask = self.slots.len() - 1;
+        for (slot, &b) in old.iter().zip(&old_ballot) {
+            if slot.key == 0 {
+                continue;
+            }
+            let mut at = self.home(slot.key);
+            while self.slots[at].key != 0 {
+                at = (at + 1) & mask;
+            }
+            self.slots[at] = *slot;
+            self.slot_ballot[at] = b;
+            self.ballots[b as usize] = Entry::Packed { slot: at as u32 };
+        }
+    }
+
+    /// Adds `weight` copies of the ballot whose packed key (see [`Merger::pack`]) is `packed`.
+    /// Returns false if a weight overflows.
+    #[inline]
+    pub(crate) fn add_packed(&mut self, packed: u64, weight: u64) -> bool {
+        let mask = self.slots.len() - 1;
+        let mut at = self.home(packed);
+        loop {
+            let slot = &mut self.slots[at];
+            if slot.key == packed {
+                return match slot.weight.checked_add(weight) {
+                    Some(sum) => {
+                        slot.weight = sum;
+                        true
+                    }
+                    None => false,
+                };
+            }
+            if slot.key == 0 {
+                break;
+            }
+            at = (at + 1) & mask;
+        }
+        if too_full(self.packed + 1, self.slots.len()) {
+            self.grow();
+            return self.add_packed(packed, weight);
+        }
+        self.slots[at] = Slot {
+            key: packed,
+            weight,
+        };
+        self.slot_ballot[at] = self.ballots.len() as u32;
+        self.ballots.push(Entry::Packed { slot: at as u32 });
+        self.packed += 1;
+        true
+    }
+
+    /// Adds a batch of packed keys with their weights, in order; returns the position of the
+    /// first one whose weight overflows. A first pass only reads the slot each key hashes to,
+    /// so the cache misses of the whole batch overlap instead of coming one after another.
+    pub(crate) fn add_packed_batch(&mut self, batch: &[(u64, u64)]) -> Result<(), usize> {
+        let mut touched = 0u64;
+        for &(packed, _) in batch {
+            touched ^= self.slots[self.home(packed)].key;
+        }
+        std::hint::black_box(touched);
+        for (i, &(packed, weight)) in batch.iter().enumerate() {
+            if !self.add_packed(packed, weight) {
+                return Err(i);
+            }
+        }
+        Ok(())
+    }
+
     fn hash(key: &[u32]) -> u64 {
         let mut h = FxHasher(key.len() as u64);
         let mut pairs = key.chunks_exact(2);
@@ -269,61 +463,12 @@ impl Merger {
         h.finish()
     }
 
-    fn key(&self, i: u32) -> &[u32] {
-        let (start, end) = self.spans[i as usize];
-        &self.arena[start as usize..end as usize]
-    }
-
-    /// `key` packed exactly into a u128 (16 bits for its length, 16 for each number), if short.
-    #[inline]
-    fn pack(key: &[u32]) -> Option<u128> {
-        if key.len() > 7 {
-            return None;
-        }
-        let mut packed = key.len() as u128;
-        for (i, &c) in key.iter().enumerate() {
-            let c = if c == NEXT_RANK {
-                0xFFFF
-            } else if c < 0xFFFF {
-                c
-            } else {
-                return None;
-            };
-            packed |= u128::from(c) << (16 * (i + 1));
-        }
-        Some(packed)
-    }
-
-    fn push(&mut self, key: &[u32], weight: u64) {
-        let start = self.arena.len() as u32;
-        self.arena.extend_from_slice(key);
-        self.spans.push((start, self.arena.len() as u32));
-        self.next.push(u32::MAX);
-        self.weights.push(weight);
-    }
-
     /// Adds `weight` copies of the ballot `key`. Returns false if a weight overflows.
     pub(crate) fn add(&mut self, key: &[u32], weight: u64) -> bool {
-        let new = self.spans.len() as u32;
-        if let Some(packed) = Self::pack(key) {
-            return match self.short.entry(packed) {
-                std::collections::hash_map::Entry::Occupied(slot) => {
-                    let w = &mut self.weights[*slot.get() as usize];
-                    match w.checked_add(weight) {
-                        Some(sum) => {
-                            *w = sum;
-                            true
-                        }
-                        None => false,
-                    }
-                }
-                std::collections::hash_map::Entry::Vacant(slot) => {
-                    slot.insert(new);
-                    self.push(key, weight);
-                    true
-                }
-            };
+        if let Some(packed) = self.pack(key) {
+            return self.add_packed(packed, weight);
         }
+        let new = self.ballots.len() as u32;
         let h = Self::hash(key);
         let mut at = match self.first.entry(h) {
             std::collections::hash_map::Entry::Vacant(slot) => {
@@ -334,50 +479,120 @@ impl Merger {
         };
         let mut last = u32::MAX;
         while at != u32::MAX {
-            let seen = self.key(at);
+            let Entry::Long {
+                start,
+                end,
+                weight: w,
+                next,
+            } = self.ballots[at as usize]
+            else {
+                break;
+            };
+            let seen = &self.arena[start as usize..end as usize];
             // A plain loop: keys are a few numbers long, shorter than a memcmp call is worth.
             if seen.len() == key.len() && seen.iter().zip(key).all(|(a, b)| a == b) {
-                let w = &mut self.weights[at as usize];
-                return match w.checked_add(weight) {
-                    Some(sum) => {
-                        *w = sum;
-                        true
-                    }
-                    None => false,
+                let Some(sum) = w.checked_add(weight) else {
+                    return false;
                 };
+                self.ballots[at as usize] = Entry::Long {
+                    start,
+                    end,
+                    weight: sum,
+                    next,
+                };
+                return true;
             }
             last = at;
-            at = self.next[at as usize];
+            at = next;
         }
-        if last != u32::MAX {
-            self.next[last as usize] = new;
+        if let Some(Entry::Long { next, .. }) = self.ballots.get_mut(last as usize) {
+            *next = new;
         }
-        self.push(key, weight);
+        let start = self.arena.len() as u32;
+        self.arena.extend_from_slice(key);
+        self.ballots.push(Entry::Long {
+            start,
+            end: self.arena.len() as u32,
+            weight,
+            next: u32::MAX,
+        });
         true
     }
 
     /// Adds every distinct ballot of `other`, in its order. Returns false if a weight overflows.
     pub(crate) fn absorb(&mut self, other: &Merger) -> bool {
-        (0..other.spans.len() as u32).all(|i| self.add(other.key(i), other.weights[i as usize]))
+        let mut key = Vec::new();
+        for (i, entry) in other.ballots.iter().enumerate() {
+            if i % BATCH == 0 {
+                let mut touched = 0u64;
+                for e in other.ballots.iter().skip(i).take(BATCH) {
+                    if let Entry::Packed { slot } = *e {
+                        let key = other.slots[slot as usize].key;
+                        touched ^= key ^ self.slots[self.home(key)].key;
+                    }
+                }
+                std::hint::black_box(touched);
+            }
+            let ok = match *entry {
+                Entry::Packed { slot } => {
+                    let slot = other.slots[slot as usize];
+                    if other.bits == self.bits {
+                        self.add_packed(slot.key, slot.weight)
+                    } else {
+                        other.unpack(slot.key, &mut key);
+                        self.add(&key, slot.weight)
+                    }
+                }
+                Entry::Long {
+                    start, end, weight, ..
+                } => self.add(&other.arena[start as usize..end as usize], weight),
+            };
+            if !ok {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The distinct ballots with their summed weights, in order of first appearance.
+    pub(crate) fn finish_flat(self) -> FlatBallots {
+        let mut flat = FlatBallots::with_capacity(self.ballots.len(), self.ballots.len() * 6);
+        let mut buf = Vec::new();
+        for (i, entry) in self.ballots.iter().enumerate() {
+            if i % BATCH == 0 {
+                // Read ahead, so that the cache misses of the next slots overlap.
+                let mut touched = 0u64;
+                for e in self.ballots.iter().skip(i).take(BATCH) {
+                    if let Entry::Packed { slot } = *e {
+                        touched ^= self.slots[slot as usize].key;
+                    }
+                }
+                std::hint::black_box(touched);
+            }
+            match *entry {
+                Entry::Packed { slot } => {
+                    let slot = self.slots[slot as usize];
+                    self.unpack(slot.key, &mut buf);
+                    flat.push_flat(slot.weight, buf.iter().map(|&c| CandidateId(c)));
+                }
+                Entry::Long {
+                    start, end, weight, ..
+                } => flat.push_flat(
+                    weight,
+                    self.arena[start as usize..end as usize]
+                        .iter()
+                        .map(|&c| CandidateId(c)),
+                ),
+            }
+        }
+        flat
     }
 
     /// The distinct ballots with their summed weights, in order of first appearance.
     pub(crate) fn finish(self) -> Vec<Ballot> {
-        let mut ballots = Vec::with_capacity(self.spans.len());
-        for (i, &weight) in self.weights.iter().enumerate() {
-            let key = self.key(i as u32);
-            let mut ranks = Vec::new();
-            if !key.is_empty() {
-                // Exact capacities: a million small vectors should not each grow twice.
-                ranks.reserve_exact(1 + key.iter().filter(|&&c| c == NEXT_RANK).count());
-                for rank in key.split(|&c| c == NEXT_RANK) {
-                    let mut r = Vec::with_capacity(rank.len());
-                    r.extend(rank.iter().map(|&c| CandidateId(c)));
-                    ranks.push(r);
-                }
-            }
-            ballots.push(Ballot { weight, ranks });
-        }
-        ballots
+        self.finish_flat().to_ballots()
     }
 }
+
+/// How many packed keys [`Merger::add_packed_batch`] is best given at once.
+pub(crate) const BATCH: usize = 32;

@@ -6,6 +6,7 @@
 //! value so that together they carry the surplus. They differ in the quota, in how the reduced
 //! value is rounded, and in how ties are broken.
 
+use crate::election::BallotsRef;
 use crate::num::Fixed;
 use crate::report::{Outcome, Round, Tally};
 use crate::{CandidateId, Election, Lot};
@@ -61,11 +62,12 @@ struct Parcel {
 
 pub(crate) fn count(
     election: &Election,
+    ballots: BallotsRef<'_>,
     seats: u32,
     rule: Rule,
     seed: u64,
 ) -> Result<Outcome, StvError> {
-    let prepared = prepare(election, EqualRanks::Truncate, true)?;
+    let prepared = prepare(election, ballots, EqualRanks::Truncate, true)?;
     match rule {
         Rule::Scottish => Count::<5>::new(election, &prepared, seats, rule, seed).run(),
         Rule::Wigm => Count::<4>::new(election, &prepared, seats, rule, seed).run(),

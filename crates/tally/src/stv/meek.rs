@@ -27,6 +27,7 @@
 //! of the tree below elected and defeated candidates. A hopeful candidate keeps the whole
 //! weight, so nothing under it needs a visit.
 
+use crate::election::BallotsRef;
 use crate::num::{Fixed9, MeekNumber};
 use crate::report::{Outcome, Round, Tally};
 use crate::{CandidateId, Election, Lot};
@@ -38,11 +39,12 @@ mod hp;
 
 pub(crate) fn count(
     election: &Election,
+    ballots: BallotsRef<'_>,
     seats: u32,
     arithmetic: MeekArithmetic,
     seed: u64,
 ) -> Result<Outcome, StvError> {
-    let prepared = prepare(election, EqualRanks::Keep, false)?;
+    let prepared = prepare(election, ballots, EqualRanks::Keep, false)?;
     let tree = Tree::new(&prepared);
     match arithmetic {
         MeekArithmetic::Fixed9 => {

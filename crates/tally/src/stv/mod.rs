@@ -13,7 +13,8 @@ mod prep;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Election, Outcome};
+use crate::election::BallotsRef;
+use crate::{Election, FlatElection, Outcome};
 
 /// Which STV rule to count by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -117,16 +118,40 @@ pub enum StvError {
 /// Ballots that cannot count (no preference for a standing candidate; for Scottish STV and WIGM,
 /// equal first preferences) are listed in [`Outcome::set_aside`] and not in the valid poll.
 pub fn count(election: &Election, options: &StvOptions) -> Result<Outcome, StvError> {
+    count_in(election, BallotsRef::Nested(&election.ballots), options)
+}
+
+/// [`count`] for an election whose ballots are kept flat: the same outcome, without building
+/// a vector per ballot (see [`FlatElection`]).
+pub fn count_flat(election: &FlatElection, options: &StvOptions) -> Result<Outcome, StvError> {
+    count_in(
+        &election.header(),
+        BallotsRef::Flat(&election.ballots),
+        options,
+    )
+}
+
+fn count_in(
+    election: &Election,
+    ballots: BallotsRef<'_>,
+    options: &StvOptions,
+) -> Result<Outcome, StvError> {
     let seats = options.seats.unwrap_or(election.seats);
     if seats == 0 {
         return Err(StvError::NoSeats);
     }
     match options.method {
-        StvMethod::Scottish => {
-            gregory::count(election, seats, gregory::Rule::Scottish, options.seed)
+        StvMethod::Scottish => gregory::count(
+            election,
+            ballots,
+            seats,
+            gregory::Rule::Scottish,
+            options.seed,
+        ),
+        StvMethod::Wigm => {
+            gregory::count(election, ballots, seats, gregory::Rule::Wigm, options.seed)
         }
-        StvMethod::Wigm => gregory::count(election, seats, gregory::Rule::Wigm, options.seed),
-        StvMethod::Meek => meek::count(election, seats, options.arithmetic, options.seed),
+        StvMethod::Meek => meek::count(election, ballots, seats, options.arithmetic, options.seed),
     }
 }
 

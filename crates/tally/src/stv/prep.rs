@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::election::BallotsRef;
 use crate::{Election, SetAside};
 
 use super::StvError;
@@ -50,6 +51,7 @@ impl Prepared {
 /// itself, as Meek's prefix tree does, can skip the hashing).
 pub(crate) fn prepare(
     election: &Election,
+    ballots: BallotsRef<'_>,
     equal: EqualRanks,
     merge: bool,
 ) -> Result<Prepared, StvError> {
@@ -68,19 +70,19 @@ pub(crate) fn prepare(
 
     // All ballots, cleaned, in one buffer; then merged by content.
     let mut buf: Vec<u32> = Vec::new();
-    let mut spans: Vec<(u32, u32, u64)> = Vec::with_capacity(election.ballots.len());
+    let mut spans: Vec<(u32, u32, u64)> = Vec::with_capacity(ballots.len());
     let mut seen = vec![u32::MAX; n];
     let mut no_candidate = (0u64, None::<usize>);
     let mut equal_first = (0u64, None::<usize>);
     let mut truncated = 0u64;
-    for (i, ballot) in election.ballots.iter().enumerate() {
-        if ballot.weight == 0 {
-            continue;
+    ballots.each(|i, weight, ranks| {
+        if weight == 0 {
+            return Ok(());
         }
         let start = buf.len();
         let stamp = i as u32;
         let mut rejected = false;
-        'ranks: for rank in &ballot.ranks {
+        for rank in ranks {
             let group_start = buf.len();
             for c in rank {
                 let ci = c.index();
@@ -101,23 +103,24 @@ pub(crate) fn prepare(
                 buf.truncate(group_start);
                 if group_start == start {
                     rejected = true;
-                    equal_first.0 += ballot.weight;
+                    equal_first.0 += weight;
                     equal_first.1.get_or_insert(i);
                 } else {
-                    truncated += ballot.weight;
+                    truncated += weight;
                 }
-                break 'ranks;
+                break;
             }
         }
         if buf.len() == start {
             if !rejected {
-                no_candidate.0 += ballot.weight;
+                no_candidate.0 += weight;
                 no_candidate.1.get_or_insert(i);
             }
-            continue;
+            return Ok(());
         }
-        spans.push((start as u32, buf.len() as u32, ballot.weight));
-    }
+        spans.push((start as u32, buf.len() as u32, weight));
+        Ok(())
+    })?;
 
     let valid: u128 = spans.iter().map(|&(_, _, w)| u128::from(w)).sum();
     let (items, starts, weights) = if merge {

@@ -1,0 +1,61 @@
+//! Times the phases of reading and counting a large synthetic BLT file:
+//! `cargo run --release -p federa-tally --example phases -- [ballots] [reps]`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Instant;
+
+use tally::formats::blt;
+use tally::stv::{MeekArithmetic, StvMethod, StvOptions};
+use tally::synth::{self, SynthSpec};
+use tally::{irv, schulze};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let n: u64 = args.next().map_or(1_000_000, |a| a.parse().unwrap());
+    let reps: usize = args.next().map_or(3, |a| a.parse().unwrap());
+    let path = std::env::temp_dir().join(format!("federa-phases-{n}.blt"));
+    if !path.is_file() {
+        std::fs::write(&path, synth::blt(&SynthSpec::new(15, 5, n, 2017))).unwrap();
+    }
+    for _ in 0..reps {
+        let t = Instant::now();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let read = t.elapsed();
+        let t = Instant::now();
+        let e = blt::parse_flat(&text).unwrap();
+        let parse = t.elapsed();
+        if std::env::var_os("PARSE_ONLY").is_some() {
+            println!(
+                "read {:.3} parse {:.3}",
+                read.as_secs_f64(),
+                parse.as_secs_f64()
+            );
+            continue;
+        }
+        let t = Instant::now();
+        let o = tally::stv::count_flat(
+            &e,
+            &StvOptions::new(StvMethod::Meek).with_arithmetic(MeekArithmetic::Fixed9),
+        )
+        .unwrap();
+        let meek = t.elapsed();
+        let t = Instant::now();
+        let i = irv::count_flat(&e, &irv::IrvOptions::default()).unwrap();
+        let irv_t = t.elapsed();
+        let t = Instant::now();
+        let s = schulze::count_flat(&e, &schulze::SchulzeOptions::default()).unwrap();
+        let schulze_t = t.elapsed();
+        println!(
+            "read {:.3} parse {:.3} ({} distinct) meek {:.3} irv {:.3} schulze {:.3}  [{:?} {:?} {:?}]",
+            read.as_secs_f64(),
+            parse.as_secs_f64(),
+            e.ballots.len(),
+            meek.as_secs_f64(),
+            irv_t.as_secs_f64(),
+            schulze_t.as_secs_f64(),
+            o.elected,
+            i.elected,
+            s.elected
+        );
+    }
+}
