@@ -21,6 +21,7 @@ mod engagement;
 mod error;
 pub mod governance;
 mod orgs;
+mod registry;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -45,6 +46,10 @@ pub use federa_core::org::{
     Organisation,
 };
 pub use orgs::{MembershipFilter, MembershipSort, MembershipUpdate, OrgFilter, OrgSort};
+pub use registry::{
+    COUNT_CAP, DuesLine, DuesReport, HistoryEntry, ImportReport, MemberHit, NewMember, SearchPage,
+    SuccessionOutcome,
+};
 
 /// Which database a store talks to, chosen from the URL scheme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,11 +134,13 @@ pub struct Store {
 
 static SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, "registry", include_str!("../migrations/sqlite/0002_registry.sql")),
     (3, "engagement", include_str!("../migrations/sqlite/0003_engagement.sql")),
     (4, "governance", include_str!("../migrations/sqlite/0004_governance.sql")),
 ];
 static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
+    (2, "registry", include_str!("../migrations/postgres/0002_registry.sql")),
     (3, "engagement", include_str!("../migrations/postgres/0003_engagement.sql")),
     (4, "governance", include_str!("../migrations/postgres/0004_governance.sql")),
 ];

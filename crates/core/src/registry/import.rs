@@ -625,14 +625,16 @@ fn kind_zh(k: OrgKind) -> &'static str {
     }
 }
 
-fn valid_phone(s: &str) -> bool {
+/// Digits with spaces, `+ - ( )` and extension marks.
+pub fn valid_phone(s: &str) -> bool {
     s.bytes().any(|b| b.is_ascii_digit())
         && s.chars().all(|c| {
             c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '转' | ',' | '/')
         })
 }
 
-fn valid_email(s: &str) -> bool {
+/// One `@`, a dotted domain, no spaces.
+pub fn valid_email(s: &str) -> bool {
     let mut parts = s.split('@');
     match (parts.next(), parts.next(), parts.next()) {
         (Some(local), Some(domain), None) => {

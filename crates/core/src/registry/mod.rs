@@ -28,7 +28,7 @@ pub use import::{
 };
 pub use model::{
     CarriedMembership, Category, ContactPerson, Member, Membership, Organisation, Person,
-    Succession, SuccessionPlan,
+    PersonInput, Succession, SuccessionPlan, ValidPerson,
 };
 pub use search::{DirectoryEntry, MemberQuery, MemberQueryInput, SortKey, SortOrder};
 pub use stats::{Count, Dimension, Indicator, Participation};

@@ -35,11 +35,78 @@ pub struct Organisation {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
     pub id: i64,
+    /// The organisation whose registry keeps the person.
+    pub organisation_id: i64,
     pub name: String,
+    /// What they are in their unit, e.g. `总经理`, `办公室主任`.
+    pub title: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
     /// Whether the public member directory may show the name.
     pub public: bool,
+}
+
+/// Longest person name, in characters.
+pub const MAX_PERSON_NAME: usize = 60;
+
+/// The fields of a person a user gives.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonInput {
+    pub name: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub public: bool,
+}
+
+/// A [`PersonInput`] that passed every rule: trimmed, empty optional fields as `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidPerson {
+    pub name: String,
+    pub title: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub public: bool,
+}
+
+impl PersonInput {
+    /// Checks every field and reports every problem at once, each naming its field.
+    pub fn validate(&self) -> Result<ValidPerson, crate::error::Invalid> {
+        use crate::error::FieldError;
+        let mut errors = Vec::new();
+        let name = crate::org::required(&mut errors, "name", &self.name, MAX_PERSON_NAME);
+        let title = crate::org::optional(&mut errors, "title", self.title.as_deref(), 60);
+        let phone = crate::org::optional(&mut errors, "phone", self.phone.as_deref(), 40);
+        if phone
+            .as_deref()
+            .is_some_and(|p| !super::import::valid_phone(p))
+        {
+            errors.push(FieldError::new("phone", "invalid_phone"));
+        }
+        let email = crate::org::optional(&mut errors, "email", self.email.as_deref(), 254);
+        if email
+            .as_deref()
+            .is_some_and(|e| !super::import::valid_email(e))
+        {
+            errors.push(FieldError::new("email", "invalid_email"));
+        }
+        if errors.is_empty() {
+            Ok(ValidPerson {
+                name,
+                title,
+                phone,
+                email,
+                public: self.public,
+            })
+        } else {
+            Err(crate::error::Invalid(errors))
+        }
+    }
 }
 
 /// Who holds a membership: an organisation (a member unit) or a person (an individual member).

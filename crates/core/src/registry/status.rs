@@ -23,6 +23,8 @@ pub enum Decision {
     Succession { predecessor_id: i64 },
     /// Created by importing a member list.
     Import { batch: String },
+    /// Entered through a plain membership form, without a cited decision.
+    Recorded,
 }
 
 /// One change of status.

@@ -9,6 +9,7 @@ mod governance;
 mod engagement;
 mod instances;
 mod orgs;
+mod registry;
 mod support;
 
 /// Generates, for each named `async fn NAME(store: Store)`, a module with a `sqlite` and a
