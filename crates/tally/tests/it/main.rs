@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod decision;
+mod flat;
 mod formats;
 mod methods;
 mod stv;
