@@ -64,7 +64,9 @@ impl utoipa::Modify for Security {
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::registry::RegistryDoc::openapi());
+    Json(doc)
 }
 
 /// Query of the organisation list: filters and paging.

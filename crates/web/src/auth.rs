@@ -102,6 +102,9 @@ pub enum Action {
     ManageOrganisation(i64),
     /// Create API tokens for oneself.
     ManageOwnTokens,
+    /// Read an organisation's member registry beyond the public directory: people, contacts,
+    /// status history, dues (its admin, secretariat and member representatives).
+    ReadMembers(i64),
 }
 
 /// The one permission table. A global admin may do everything; an organisation's admin and
@@ -128,6 +131,9 @@ pub fn authorize(
     let allowed = match action {
         Action::ReadRegistry | Action::ManageOwnTokens => true,
         Action::CreateOrganisation => false,
+        Action::ReadMembers(org) => {
+            has(org, &[Role::Admin, Role::Secretariat, Role::Representative])
+        }
         Action::ManageOrganisation(org) => has(org, &[Role::Admin, Role::Secretariat]),
     };
     if allowed {

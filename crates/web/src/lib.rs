@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 pub mod pages;
+pub mod registry;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(api::router())
+        .merge(registry::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::resolve,

@@ -29,6 +29,8 @@ pub struct SuccessionOutcome {
     pub people_moved: u64,
     /// Dues years re-attached to the continuing memberships.
     pub dues_moved: u64,
+    /// Documents (the charter and others, with every version) now kept by the successor.
+    pub documents_moved: u64,
 }
 
 impl Store {
@@ -36,7 +38,7 @@ impl Store {
     /// successor's (same category, joining date, status, representative and contacts; their
     /// history continues, see [`Store::member_history`]), its people and categories move over,
     /// dues follow the memberships, the predecessor's memberships end on `on` and it is marked
-    /// succeeded. Recorded as a secretariat decision; see
+    /// succeeded; its documents (with every version) move too. Recorded as a secretariat decision; see
     /// [`Store::succeed_organisation_with`] to cite a motion or map categories.
     pub async fn succeed_organisation(
         &self,
@@ -232,6 +234,13 @@ impl Store {
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
+        let documents_moved =
+            sqlx::query("UPDATE gov_documents SET organisation_id = $1 WHERE organisation_id = $2")
+                .bind(succ)
+                .bind(pred)
+                .execute(&mut *w.tx)
+                .await?
+                .rows_affected();
         sqlx::query("UPDATE organisations SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(plan.predecessor_status.as_str())
             .bind(&now)
@@ -265,6 +274,7 @@ impl Store {
             carried,
             people_moved,
             dues_moved,
+            documents_moved,
         };
         w.audit(
             actor,

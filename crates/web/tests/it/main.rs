@@ -8,6 +8,7 @@ mod api;
 mod browser;
 mod i18n;
 mod pages;
+mod registry;
 mod support;
 
 /// Generates, for each named `async fn NAME(app: TestApp)`, a module with a `sqlite` and a
