@@ -1,8 +1,11 @@
-//! `federa bench`: measures the counting engine, side by side with a peer.
+//! `federa bench`: measures the counting engine, side by side with its peers.
 //!
-//! It writes seeded synthetic elections as BLT files, times our parse + count on them (several
-//! repetitions, the median), counts all the Scottish 2017 council wards, and, where `stv-rs` is
-//! installed, runs it on the same files in the same run and prints the ratio.
+//! It writes seeded synthetic elections as BLT files, times our read + parse + count on them
+//! (several repetitions, the median), counts all the Scottish 2017 council wards, and runs the
+//! peers it finds on the same files in the same run: stv-rs (Meek), tallystick (IRV and
+//! Schulze, through the runner in `bench/tallystick-runner`). It prints one table with each
+//! peer's time, the ratio and whether the elected sets agree. Droop, the peer for the Scottish
+//! wards, cannot be installed (see [`DROOP_MISSING`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,10 +13,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use tally::Election;
 use tally::formats::blt;
-use tally::stv::{MeekArithmetic, StvMethod, StvOptions, count};
+use tally::stv::{self, MeekArithmetic, StvMethod, StvOptions};
 use tally::synth::{self, SynthSpec};
+use tally::{CandidateId, FlatElection, irv, schulze};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -32,6 +35,14 @@ pub struct BenchArgs {
     /// The stv-rs binary (found on PATH or in ~/.cargo/bin when not given).
     #[arg(long)]
     pub stv_rs: Option<PathBuf>,
+    /// The tallystick runner binary (default: built from bench/tallystick-runner, see
+    /// --build-peers).
+    #[arg(long)]
+    pub tallystick: Option<PathBuf>,
+    /// Build the tallystick runner (cargo +nightly, release) before measuring, if it is not
+    /// built yet.
+    #[arg(long)]
+    pub build_peers: bool,
     /// Do not run peers, only our own counts.
     #[arg(long)]
     pub no_peers: bool,
@@ -40,52 +51,108 @@ pub struct BenchArgs {
     pub seed: u64,
 }
 
+/// A peer's figure for one row.
+struct Peer {
+    name: &'static str,
+    time: Duration,
+    /// Whether the peer's time covers the same work as `Row::ours` (reading and parsing the
+    /// file included) or only the count, compared with `Row::count`.
+    count_only: bool,
+    agree: Option<bool>,
+}
+
 struct Row {
     what: String,
+    /// Read + parse + count.
     ours: Duration,
-    peer: Option<(Duration, Option<bool>)>,
+    /// The count alone.
+    count: Duration,
+    peer: Option<Peer>,
+    /// Why no peer figure, if none.
+    missing: Option<String>,
 }
+
+/// Why the Scottish wards have no peer figure.
+pub const DROOP_MISSING: &str = "not run: it is not on PyPI (`pip download droop`: \"No matching distribution found for droop\"); its source (Python 2) is published only as a repository this machine cannot fetch";
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
     xs.get(xs.len() / 2).copied().unwrap_or_default()
 }
 
-fn time<T>(f: impl FnOnce() -> anyhow::Result<T>) -> anyhow::Result<(Duration, T)> {
-    let t = Instant::now();
-    let x = f()?;
-    Ok((t.elapsed(), x))
-}
-
-fn parse_file(path: &Path) -> anyhow::Result<Election> {
+fn read_flat(path: &Path) -> anyhow::Result<FlatElection> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    blt::parse(&text).with_context(|| format!("parsing {}", path.display()))
+    blt::parse_flat(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
-fn meek_names(path: &Path) -> anyhow::Result<Vec<String>> {
-    let e = parse_file(path)?;
-    let o = count(&e, &StvOptions::new(StvMethod::Meek))?;
-    let mut names: Vec<String> = o
-        .elected
+fn sorted_names(e: &FlatElection, ids: &[CandidateId]) -> Vec<String> {
+    let mut names: Vec<String> = ids
         .iter()
         .map(|c| e.candidates[c.index()].clone())
         .collect();
     names.sort();
-    Ok(names)
+    names
 }
 
-fn find_stv_rs(given: Option<PathBuf>) -> Option<PathBuf> {
-    if let Some(p) = given {
-        return Some(p);
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Meek,
+    Irv,
+    Schulze,
+}
+
+/// Reads, parses and counts `file` `reps` times; returns the medians of the whole and of the
+/// count alone, and the names elected (sorted).
+fn measure(
+    file: &Path,
+    method: Method,
+    reps: usize,
+) -> anyhow::Result<(Duration, Duration, Vec<String>)> {
+    let (mut whole, mut counting) = (Vec::new(), Vec::new());
+    let mut names = Vec::new();
+    for _ in 0..reps {
+        let t = Instant::now();
+        let e = read_flat(file)?;
+        let parsed = t.elapsed();
+        let elected = match method {
+            Method::Meek => {
+                stv::count_flat(
+                    &e,
+                    &StvOptions::new(StvMethod::Meek).with_arithmetic(MeekArithmetic::Fixed9),
+                )?
+                .elected
+            }
+            Method::Irv => irv::count_flat(&e, &irv::IrvOptions::default())?.elected,
+            Method::Schulze => {
+                let options = schulze::SchulzeOptions {
+                    seats: Some(1),
+                    ..Default::default()
+                };
+                schulze::count_flat(&e, &options)?.elected
+            }
+        };
+        let done = t.elapsed();
+        whole.push(done);
+        counting.push(done - parsed);
+        names = sorted_names(&e, &elected);
+        // Dropping the election is not part of the count.
+        drop(e);
     }
+    Ok((median(whole), median(counting), names))
+}
+
+fn find_on_path(name: &str, cargo_bin: bool) -> Option<PathBuf> {
     let on_path = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
-            .map(|d| d.join("stv-rs"))
+            .map(|d| d.join(name))
             .find(|p| p.is_file())
     });
     on_path.or_else(|| {
+        if !cargo_bin {
+            return None;
+        }
         let home = std::env::var_os("HOME")?;
-        let p = PathBuf::from(home).join(".cargo/bin/stv-rs");
+        let p = PathBuf::from(home).join(".cargo/bin").join(name);
         p.is_file().then_some(p)
     })
 }
@@ -93,14 +160,14 @@ fn find_stv_rs(given: Option<PathBuf>) -> Option<PathBuf> {
 /// Runs stv-rs's Meek count (nine-decimal fixed point, as ours) and returns the time and the
 /// names it elected.
 fn run_stv_rs(bin: &Path, file: &Path) -> anyhow::Result<(Duration, Vec<String>)> {
-    let (d, out) = time(|| {
-        Command::new(bin)
-            .args(["--arithmetic", "fixed9", "--input"])
-            .arg(file)
-            .arg("meek")
-            .output()
-            .context("running stv-rs")
-    })?;
+    let t = Instant::now();
+    let out = Command::new(bin)
+        .args(["--arithmetic", "fixed9", "--input"])
+        .arg(file)
+        .arg("meek")
+        .output()
+        .context("running stv-rs")?;
+    let d = t.elapsed();
     if !out.status.success() {
         bail!("stv-rs failed: {}", String::from_utf8_lossy(&out.stderr));
     }
@@ -120,6 +187,94 @@ fn run_stv_rs(bin: &Path, file: &Path) -> anyhow::Result<(Duration, Vec<String>)
     Ok((d, elected))
 }
 
+/// Where the tallystick runner's binary is built.
+fn runner_target() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir).join("bench"),
+        None => PathBuf::from("bench/tallystick-runner/target"),
+    }
+}
+
+fn find_tallystick(args: &BenchArgs) -> Result<PathBuf, String> {
+    if let Some(p) = &args.tallystick {
+        return Ok(p.clone());
+    }
+    let bin = runner_target().join("release/tallystick-runner");
+    if bin.is_file() {
+        return Ok(bin);
+    }
+    let manifest = Path::new("bench/tallystick-runner/Cargo.toml");
+    if !args.build_peers {
+        return Err(format!(
+            "not built: run `bench/run`, or `federa bench --build-peers` from the repository root ({} not found)",
+            bin.display()
+        ));
+    }
+    if !manifest.is_file() {
+        return Err(format!(
+            "{} not found: run from the repository root",
+            manifest.display()
+        ));
+    }
+    // tallystick's IRV and Schulze need a nightly toolchain (its `nightly` feature).
+    eprintln!("building the tallystick runner (cargo +nightly build --release, once)");
+    let status = Command::new("cargo")
+        .args([
+            "+nightly",
+            "build",
+            "--release",
+            "--locked",
+            "--manifest-path",
+        ])
+        .arg(manifest)
+        .env("CARGO_TARGET_DIR", runner_target())
+        .status()
+        .map_err(|e| format!("running cargo: {e}"))?;
+    if !status.success() || !bin.is_file() {
+        return Err(format!("building the runner failed ({status})"));
+    }
+    Ok(bin)
+}
+
+/// The tallystick runner's times (adding the ballots and asking for the winner) and winners,
+/// for IRV and Schulze.
+struct TallystickRun {
+    irv: (Duration, Vec<String>),
+    schulze: (Duration, Vec<String>),
+}
+
+fn run_tallystick(bin: &Path, file: &Path) -> anyhow::Result<TallystickRun> {
+    let out = Command::new(bin)
+        .arg(file)
+        .output()
+        .context("running the tallystick runner")?;
+    if !out.status.success() {
+        bail!(
+            "the tallystick runner failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = |method: &str| -> anyhow::Result<(Duration, Vec<String>)> {
+        let l = text
+            .lines()
+            .find_map(|l| l.strip_prefix(method).and_then(|r| r.strip_prefix(' ')))
+            .with_context(|| format!("no `{method}` line from the tallystick runner"))?;
+        let mut parts = l.split('\t');
+        let secs: f64 = parts
+            .next()
+            .and_then(|s| s.trim().parse().ok())
+            .with_context(|| format!("no time on the runner's `{method}` line"))?;
+        let mut names: Vec<String> = parts.map(str::to_owned).collect();
+        names.sort();
+        Ok((Duration::from_secs_f64(secs), names))
+    };
+    Ok(TallystickRun {
+        irv: line("irv")?,
+        schulze: line("schulze")?,
+    })
+}
+
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let reps = args.reps.unwrap_or(if args.quick { 3 } else { 5 }).max(1);
     let sizes: &[u64] = if args.quick {
@@ -132,18 +287,28 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| std::env::temp_dir().join("federa-bench"));
     fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let peer = if args.no_peers {
-        None
+    let stv_rs = if args.no_peers {
+        Err("not run (--no-peers)".to_owned())
     } else {
-        find_stv_rs(args.stv_rs.clone())
+        args.stv_rs
+            .clone()
+            .or_else(|| find_on_path("stv-rs", true))
+            .ok_or_else(|| "not installed (`cargo install stv-rs --locked`)".to_owned())
+    };
+    let tallystick = if args.no_peers {
+        Err("not run (--no-peers)".to_owned())
+    } else {
+        find_tallystick(&args)
+    };
+    let show = |p: &Result<PathBuf, String>| match p {
+        Ok(p) => p.display().to_string(),
+        Err(why) => why.clone(),
     };
     eprintln!(
-        "federa bench: {reps} repetitions, files in {}, peer: {}",
+        "federa bench: {reps} repetitions, files in {}\n  stv-rs: {}\n  tallystick: {}\n  Droop: {DROOP_MISSING}",
         dir.display(),
-        peer.as_ref().map_or(
-            "none (install with `cargo install stv-rs --locked`)".to_owned(),
-            |p| p.display().to_string()
-        )
+        show(&stv_rs),
+        show(&tallystick),
     );
 
     let mut rows = Vec::new();
@@ -154,28 +319,14 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             eprintln!("writing {}", file.display());
             fs::write(&file, synth::blt(&spec))?;
         }
-        let mut ours = Vec::new();
-        let (mut parse, mut counting) = (Vec::new(), Vec::new());
-        for _ in 0..reps {
-            let t = Instant::now();
-            let e = parse_file(&file)?;
-            let parsed = t.elapsed();
-            count(
-                &e,
-                &StvOptions::new(StvMethod::Meek).with_arithmetic(MeekArithmetic::Fixed9),
-            )?;
-            ours.push(t.elapsed());
-            parse.push(parsed);
-            counting.push(t.elapsed() - parsed);
-        }
+        let (ours, count, mine) = measure(&file, Method::Meek, reps)?;
         eprintln!(
-            "{n} ballots: read + parse {:.3} s, count {:.3} s (medians)",
-            median(parse).as_secs_f64(),
-            median(counting).as_secs_f64()
+            "Meek, {n} ballots: read + parse {:.3} s, count {:.3} s (medians)",
+            (ours - count).as_secs_f64(),
+            count.as_secs_f64()
         );
-        let peer_result = match &peer {
-            Some(bin) => {
-                let mine = meek_names(&file)?;
+        let (peer, missing) = match &stv_rs {
+            Ok(bin) => {
                 let mut times = Vec::new();
                 let mut agree = None;
                 for _ in 0..reps.min(3) {
@@ -186,18 +337,95 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
                     }
                     agree = Some(!names.is_empty() && names == mine);
                 }
-                Some((median(times), agree))
+                let peer = Peer {
+                    name: "stv-rs",
+                    time: median(times),
+                    count_only: false,
+                    agree,
+                };
+                (Some(peer), None)
             }
-            None => None,
+            Err(why) => (None, Some(format!("stv-rs {why}"))),
         };
         rows.push(Row {
             what: format!(
                 "Meek (9 d.p.), {} ballots, 15 candidates, 5 seats",
                 thousands(n)
             ),
-            ours: median(ours),
-            peer: peer_result,
+            ours,
+            count,
+            peer,
+            missing,
         });
+
+        if n != 1_000_000 {
+            continue;
+        }
+        // IRV and Schulze on the same file, next to tallystick.
+        let mut ts_runs = Vec::new();
+        let mut ts_error = None;
+        if let Ok(bin) = &tallystick {
+            for _ in 0..reps.min(3) {
+                match run_tallystick(bin, &file) {
+                    Ok(r) => ts_runs.push(r),
+                    Err(e) => {
+                        ts_error = Some(format!("tallystick: {e:#}"));
+                        break;
+                    }
+                }
+            }
+        }
+        for method in [Method::Irv, Method::Schulze] {
+            let (ours, count, mine) = measure(&file, method, reps)?;
+            let name = if method == Method::Irv {
+                "IRV"
+            } else {
+                "Schulze (winning votes)"
+            };
+            eprintln!(
+                "{name}, {n} ballots: read + parse {:.3} s, count {:.3} s (medians)",
+                (ours - count).as_secs_f64(),
+                count.as_secs_f64()
+            );
+            let (peer, missing) = if ts_runs.is_empty() {
+                let why = match (&tallystick, &ts_error) {
+                    (_, Some(e)) => e.clone(),
+                    (Err(why), None) => format!("tallystick runner {why}"),
+                    (Ok(_), None) => "tallystick: no run".into(),
+                };
+                (None, Some(why))
+            } else {
+                let pick = |r: &TallystickRun| {
+                    if method == Method::Irv {
+                        r.irv.clone()
+                    } else {
+                        r.schulze.clone()
+                    }
+                };
+                let times = ts_runs.iter().map(|r| pick(r).0).collect();
+                let agree = ts_runs.iter().all(|r| {
+                    let names = pick(r).1;
+                    if names != mine {
+                        eprintln!("{name}: elected differ: federa {mine:?}, tallystick {names:?}");
+                    }
+                    names == mine
+                });
+                let peer = Peer {
+                    name: "tallystick",
+                    time: median(times),
+                    count_only: true,
+                    agree: Some(agree),
+                };
+                (Some(peer), None)
+            };
+            rows.push(Row {
+                what: format!("{name}, {} ballots, 15 candidates", thousands(n)),
+                ours,
+                count,
+                peer,
+                missing,
+            });
+        }
     }
 
     // All Scottish 2017 wards, read, parsed and counted.
@@ -215,47 +443,71 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             args.scotland.display()
         );
     } else {
-        let mut ours = Vec::new();
+        let mut whole = Vec::new();
+        let mut counting = Vec::new();
         for _ in 0..reps {
-            let (d, _) = time(|| {
-                for w in &wards {
-                    let e = parse_file(w)?;
-                    count(&e, &StvOptions::new(StvMethod::Scottish))?;
-                }
-                Ok(())
-            })?;
-            ours.push(d);
+            let mut in_count = Duration::ZERO;
+            let t = Instant::now();
+            for w in &wards {
+                let e = read_flat(w)?;
+                let c = Instant::now();
+                stv::count_flat(&e, &StvOptions::new(StvMethod::Scottish))?;
+                in_count += c.elapsed();
+            }
+            whole.push(t.elapsed());
+            counting.push(in_count);
         }
         rows.push(Row {
             what: format!("Scottish STV, all {} wards of 2017", wards.len()),
-            ours: median(ours),
+            ours: median(whole),
+            count: median(counting),
             peer: None,
+            missing: Some(format!("Droop {DROOP_MISSING}")),
         });
     }
 
     println!(
-        "| count (parse + count, median of {reps}) | federa | stv-rs | stv-rs / federa | same elected |"
+        "| count (median of {reps}) | federa: read + parse + count | federa: count | peer | peer | peer / federa | same elected |"
     );
-    println!("| --- | ---: | ---: | ---: | --- |");
+    println!("| --- | ---: | ---: | --- | ---: | ---: | --- |");
+    let mut notes = Vec::new();
     for r in rows {
-        let (p, ratio, same) = match r.peer {
-            Some((d, agree)) => (
-                format!("{:.3} s", d.as_secs_f64()),
-                format!("{:.1}×", d.as_secs_f64() / r.ours.as_secs_f64().max(1e-9)),
-                match agree {
-                    Some(true) => "yes",
-                    Some(false) => "no",
-                    None => "?",
-                }
-                .to_owned(),
-            ),
-            None => ("–".into(), "–".into(), "–".into()),
+        let (name, p, ratio, same) = match &r.peer {
+            Some(peer) => {
+                let base = if peer.count_only { r.count } else { r.ours };
+                (
+                    peer.name.to_owned(),
+                    format!(
+                        "{:.3} s{}",
+                        peer.time.as_secs_f64(),
+                        if peer.count_only { " (count)" } else { "" }
+                    ),
+                    format!(
+                        "{:.1}×",
+                        peer.time.as_secs_f64() / base.as_secs_f64().max(1e-9)
+                    ),
+                    match peer.agree {
+                        Some(true) => "yes",
+                        Some(false) => "no",
+                        None => "?",
+                    }
+                    .to_owned(),
+                )
+            }
+            None => ("–".into(), "–".into(), "–".into(), "–".into()),
         };
+        if let Some(m) = r.missing {
+            notes.push(format!("{}: {m}", r.what));
+        }
         println!(
-            "| {} | {:.3} s | {p} | {ratio} | {same} |",
+            "| {} | {:.3} s | {:.3} s | {name} | {p} | {ratio} | {same} |",
             r.what,
-            r.ours.as_secs_f64()
+            r.ours.as_secs_f64(),
+            r.count.as_secs_f64()
         );
+    }
+    for n in notes {
+        println!("\n{n}");
     }
     Ok(())
 }
