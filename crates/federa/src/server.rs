@@ -56,10 +56,38 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// The mail server that emails copies of circulars and reminders (none: inbox only).
+#[derive(Debug, Clone, clap::Args)]
+pub struct MailArgs {
+    /// SMTP server for email copies of circulars and reminders, `smtp://host:port`.
+    #[arg(long, env = "FEDERA_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Sender address of those emails.
+    #[arg(
+        long,
+        env = "FEDERA_SMTP_FROM",
+        default_value = "federa <federa@localhost>"
+    )]
+    pub smtp_from: String,
+}
+
+impl MailArgs {
+    pub fn mailer(&self) -> anyhow::Result<Option<federa_web::engagement::Mailer>> {
+        match &self.smtp_url {
+            None => Ok(None),
+            Some(url) => federa_web::engagement::Mailer::new(url, &self.smtp_from)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("configuring the mail server: {e}")),
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     #[command(flatten)]
     pub data: DataArgs,
+    #[command(flatten)]
+    pub mail: MailArgs,
     /// Address to listen on; port 0 picks a free port (the printed URL says which).
     #[arg(long, env = "FEDERA_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: String,
@@ -67,8 +95,9 @@ pub struct ServeArgs {
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     runtime()?.block_on(async {
+        let mailer = args.mail.mailer()?;
         let store = args.data.open().await?;
-        serve(store, &args.listen, None).await
+        serve_with(store, &args.listen, None, mailer).await
     })
 }
 
@@ -82,11 +111,27 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 /// Serves the app on `listen` until a shutdown signal; prints `federa listening on URL` (and
 /// `banner`, if any) once the socket is bound, so scripts and tests can wait for that line.
 pub async fn serve(store: Store, listen: &str, banner: Option<String>) -> anyhow::Result<()> {
+    serve_with(store, listen, banner, None).await
+}
+
+/// [`serve`], emailing copies of circulars and reminders through `mailer` when given.
+pub async fn serve_with(
+    store: Store,
+    listen: &str,
+    banner: Option<String>,
+    mailer: Option<federa_web::engagement::Mailer>,
+) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let addr = listener.local_addr()?;
-    let app = crate::app::router(store.clone());
+    let app = match mailer {
+        Some(m) => {
+            tracing::info!(mailer = ?m, "emailing circulars");
+            federa_web::app(federa_web::AppState::new(store.clone()).with_mailer(m))
+        }
+        None => crate::app::router(store.clone()),
+    };
     let shutdown = shutdown_signal()?;
     {
         let mut out = std::io::stdout().lock();

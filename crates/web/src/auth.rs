@@ -336,6 +336,7 @@ async fn resolve_inner(
             .into_iter()
             .find(|(k, _)| k == CSRF_FIELD)
             .map(|(_, v)| v)
+            .or_else(|| multipart_field(&parts.headers, &bytes, CSRF_FIELD))
             .or_else(|| {
                 parts
                     .headers
@@ -351,6 +352,30 @@ async fn resolve_inner(
     };
     parts.extensions.insert(auth);
     Ok((Request::from_parts(parts, body), new_pre_csrf))
+}
+
+/// The text value of field `name` in a `multipart/form-data` body (a form with file uploads
+/// carries its CSRF token as an ordinary field).
+fn multipart_field(headers: &HeaderMap, body: &[u8], name: &str) -> Option<String> {
+    let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    if !ct.trim_start().starts_with("multipart/form-data") {
+        return None;
+    }
+    let boundary = ct
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))?
+        .trim_matches('"');
+    let delim = format!("--{boundary}");
+    let text = String::from_utf8_lossy(body);
+    let want = format!("name=\"{name}\"");
+    text.split(delim.as_str()).find_map(|part| {
+        let (head, value) = part.split_once("\r\n\r\n")?;
+        let disposition = head
+            .lines()
+            .find(|l| l.to_ascii_lowercase().starts_with("content-disposition:"))?;
+        (disposition.contains(&want) && !disposition.contains("filename="))
+            .then(|| value.trim_end_matches("\r\n").to_string())
+    })
 }
 
 /// A new session for `user`: the cookie to set (holding the token) and nothing else to keep.

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod engagement;
 pub mod error;
 pub mod i18n;
 pub mod pages;
@@ -32,11 +33,22 @@ pub const BODY_LIMIT: usize = 256 * 1024;
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub store: Store,
+    /// Sends email copies of circulars and reminders, when an SMTP server is configured.
+    pub mailer: Option<engagement::Mailer>,
 }
 
 impl AppState {
     pub fn new(store: Store) -> AppState {
-        AppState { store }
+        AppState {
+            store,
+            mailer: None,
+        }
+    }
+
+    /// The same state, emailing copies of circulars through `mailer`.
+    pub fn with_mailer(mut self, mailer: engagement::Mailer) -> AppState {
+        self.mailer = Some(mailer);
+        self
     }
 }
 
@@ -46,6 +58,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(api::router())
+        .merge(engagement::router())
         .merge(registry::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

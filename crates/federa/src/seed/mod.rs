@@ -2,6 +2,7 @@
 //! demo shows real code paths. Each part of the story has its module; later features add
 //! theirs (founding day, congress, elections) and call them from [`seed`].
 
+mod engagement;
 mod registry;
 
 use anyhow::Context;
@@ -35,6 +36,9 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
     store
         .grant_role(actor, admin.id, registry.association_id, Role::Admin)
         .await?;
+    engagement::seed(store, actor, registry.association_id)
+        .await
+        .context("seeding activities, circulars, indicators, the convention and complaints")?;
     Ok(Seeded {
         association_name: registry.association_name,
         member_units: registry.member_units,

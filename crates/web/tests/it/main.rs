@@ -6,6 +6,7 @@
 
 mod api;
 mod browser;
+mod engagement;
 mod i18n;
 mod pages;
 mod registry;
