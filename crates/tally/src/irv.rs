@@ -278,7 +278,10 @@ fn count_in(
             n_continuing -= 1;
         }
         for &c in &excluded {
-            let bucket = std::mem::take(&mut buckets[c as usize]);
+            let mut bucket = std::mem::take(&mut buckets[c as usize]);
+            // In ballot order, the per-ballot arrays are read front to back rather than at
+            // random: the order in which ballots move does not change any total.
+            bucket.sort_unstable();
             votes[c as usize] = 0;
             for &b in &bucket {
                 let b = b as usize;
