@@ -10,6 +10,7 @@ pub mod api;
 pub mod auth;
 pub mod engagement;
 pub mod error;
+pub mod governance;
 pub mod i18n;
 pub mod pages;
 pub mod registry;
@@ -60,6 +61,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::router())
         .merge(engagement::router())
         .merge(registry::router())
+        .merge(governance::pages::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::resolve,

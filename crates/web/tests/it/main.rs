@@ -7,6 +7,8 @@
 mod api;
 mod browser;
 mod engagement;
+mod governance_browser;
+mod governance_pages;
 mod i18n;
 mod pages;
 mod registry;

@@ -1,0 +1,2619 @@
+//! The governance pages: an organisation's bodies, terms, seats and offices; a meeting with its
+//! notice, agenda, attendance, proxies, the quorum as it stands and the presiding officer's
+//! controls; motions with amendments as diffs and their result; the charter's versions and a
+//! comparison of two; elections with candidates, eligibility and rounds (an STV count's table);
+//! the ballot and its receipt; and the minutes as printable HTML and PDF, the results as CSV and
+//! the meeting as iCalendar.
+//!
+//! Handlers read through the store's governance API and call core's rules through it; they
+//! translate every value and every refusal (`error.CODE` with the refusal's numbers filled in).
+//! Who may do what: reading is the registry's (public); the secretariat and admins of the
+//! organisation ([`Action::RunMeetings`]) sign others in, record proxies and preside; a
+//! delegate ([`Action::Vote`], and a user linked to a holder in the store) signs themself in
+//! and casts the votes of the holders they represent.
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use federa_core::governance::minutes::{self, Minutes, Names, RoundTable};
+use federa_core::governance::{
+    BallotContent, BallotForm, Bodies, BodyId, Change, DocumentId, ElectionId, ElectionState,
+    Fills, GovError, Holder, Meeting, MeetingId, MeetingState, Method, MotionId, MotionState,
+    OfficeKind, ParagraphDiff, PollId, PollState, PollSubject, Secrecy, VersionStatus,
+};
+use federa_store::governance::{GovernanceError, holder_key, parse_holder};
+use federa_store::{MembershipFilter, Page};
+use tally::decision::{Base, Choice, Comparison, Fraction, Majority, Quorum, QuorumCheck};
+use tally::stv::StvMethod;
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::AppState;
+use crate::auth::{Action, Auth};
+use crate::error::AppError;
+use crate::i18n::Locale;
+use crate::pages::{Ctx, PageCtx};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/static/governance.js", get(live_js))
+        .route("/governance", get(index_page))
+        .route("/organisations/{id}/governance", get(org_page))
+        .route("/governance/meetings/{id}", get(meeting_page))
+        .route("/governance/meetings/{id}/attendance", post(attendance))
+        .route("/governance/meetings/{id}/control", post(control))
+        .route(
+            "/governance/meetings/{id}/approve-minutes",
+            post(approve_minutes),
+        )
+        .route("/governance/meetings/{id}/motions/{mid}", get(motion_page))
+        .route(
+            "/governance/meetings/{id}/elections/{eid}",
+            get(election_page),
+        )
+        .route("/governance/meetings/{id}/minutes", get(minutes_page))
+        .route("/governance/meetings/{id}/minutes.pdf", get(minutes_pdf))
+        .route("/governance/meetings/{id}/results.csv", get(results_csv))
+        .route("/governance/meetings/{id}/meeting.ics", get(meeting_ics))
+        .route(
+            "/governance/polls/{pid}/ballot",
+            get(ballot_page).post(cast),
+        )
+        .route("/governance/documents/{id}", get(document_page))
+}
+
+/// Reloads a page marked `data-live` every 10 seconds (the live quorum and vote progress),
+/// unless the user is typing in a form on it.
+async fn live_js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/governance.js"),
+    )
+        .into_response()
+}
+
+fn render(t: &impl Template, status: StatusCode) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => AppError::internal(e).into_response(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Translation of values and refusals
+
+fn when(t: OffsetDateTime) -> String {
+    let f = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(f)
+        .unwrap_or_default()
+}
+
+fn when_opt(t: Option<OffsetDateTime>) -> String {
+    t.map(when).unwrap_or_else(|| "—".into())
+}
+
+fn fraction(l: Locale, f: Fraction) -> String {
+    let key = format!("gov.fraction.{}_{}", f.num(), f.den());
+    if crate::i18n::keys(l).contains(&key.as_str()) {
+        l.t(&key).to_string()
+    } else {
+        format!("{}/{}", f.num(), f.den())
+    }
+}
+
+fn comparison_key(c: Comparison) -> &'static str {
+    match c {
+        Comparison::AtLeast => "at_least",
+        Comparison::MoreThan => "more_than",
+    }
+}
+
+/// The majority rule in the reader's language, e.g. "at least two thirds of the members present".
+pub fn majority_text(l: Locale, m: &Majority) -> String {
+    let base = match m.base {
+        Base::Cast => "cast",
+        Base::CastAndAbstentions => "cast_and_abstentions",
+        Base::Present => "present",
+        Base::Members => "members",
+    };
+    l.fill(
+        &format!("gov.majority.{}", comparison_key(m.comparison)),
+        &[
+            ("fraction", &fraction(l, m.fraction)),
+            ("base", l.t(&format!("gov.base.{base}"))),
+        ],
+    )
+}
+
+pub fn quorum_text(l: Locale, q: &Quorum) -> String {
+    match q {
+        Quorum::None => l.t("gov.quorum.none").to_string(),
+        Quorum::Share {
+            fraction: f,
+            comparison,
+        } => l.fill(
+            &format!("gov.quorum.{}", comparison_key(*comparison)),
+            &[("fraction", &fraction(l, *f))],
+        ),
+        Quorum::Number { present } => {
+            l.fill("gov.quorum.number", &[("present", &present.to_string())])
+        }
+    }
+}
+
+fn state(l: Locale, code: &str) -> String {
+    l.t(&format!("gov.state.{code}")).to_string()
+}
+
+fn poll_state(s: PollState) -> &'static str {
+    match s {
+        PollState::Open => "poll_open",
+        PollState::Closed => "poll_closed",
+    }
+}
+
+fn secrecy(l: Locale, s: Secrecy) -> String {
+    match s {
+        Secrecy::Named => l.t("gov.secrecy.named").into(),
+        Secrecy::Secret => l.t("gov.secrecy.secret").into(),
+    }
+}
+
+fn choice(l: Locale, c: Choice) -> String {
+    match c {
+        Choice::Yes => l.t("gov.choice.yes").into(),
+        Choice::No => l.t("gov.choice.no").into(),
+        Choice::Abstain => l.t("gov.choice.abstain").into(),
+    }
+}
+
+fn office(l: Locale, k: &OfficeKind) -> String {
+    match k {
+        OfficeKind::President => l.t("gov.office.president").into(),
+        OfficeKind::VicePresident => l.t("gov.office.vice_president").into(),
+        OfficeKind::SecretaryGeneral => l.t("gov.office.secretary_general").into(),
+        OfficeKind::ChairOfSupervisors => l.t("gov.office.chair_of_supervisors").into(),
+        OfficeKind::Other(s) => s.clone(),
+    }
+}
+
+fn method(l: Locale, m: &Method) -> String {
+    match m {
+        Method::Approval { threshold: Some(f) } => {
+            l.fill("gov.method.approval", &[("fraction", &fraction(l, *f))])
+        }
+        Method::Approval { threshold: None } => l.t("gov.method.approval_most").into(),
+        Method::Block => l.t("gov.method.block").into(),
+        Method::Irv => l.t("gov.method.irv").into(),
+        Method::Stv { method } => l
+            .t(match method {
+                StvMethod::Scottish => "gov.method.stv_scottish",
+                StvMethod::Meek => "gov.method.stv_meek",
+                StvMethod::Wigm => "gov.method.stv_wigm",
+            })
+            .into(),
+    }
+}
+
+fn holder_name(names: &Names, l: Locale, h: Holder) -> String {
+    names.get(&h).cloned().unwrap_or_else(|| match h {
+        Holder::Unit(id) => l.fill("gov.holder.unit", &[("id", &id.to_string())]),
+        Holder::Person(id) => l.fill("gov.holder.person", &[("id", &id.to_string())]),
+    })
+}
+
+fn body_name(bodies: &Bodies, id: BodyId) -> String {
+    bodies
+        .body(id)
+        .map(|b| b.name.clone())
+        .unwrap_or_else(|_| id.to_string())
+}
+
+/// The translated message of a refusal, its numbers and names filled in.
+pub fn gov_message(l: Locale, e: &GovError, names: &Names, bodies: &Bodies) -> String {
+    let json = serde_json::to_value(e).unwrap_or_default();
+    let mut args: Vec<(String, String)> = Vec::new();
+    if let Some(obj) = json.as_object() {
+        for (k, v) in obj {
+            if k == "code" {
+                continue;
+            }
+            let text = if let Ok(h) = serde_json::from_value::<Holder>(v.clone()) {
+                holder_name(names, l, h)
+            } else if let Some(rule) = v.get("rule").and_then(|r| r.as_str()) {
+                let body = v
+                    .get("body")
+                    .and_then(|b| b.as_u64())
+                    .map(|b| body_name(bodies, BodyId(b)))
+                    .unwrap_or_default();
+                l.fill(&format!("gov.why.{rule}"), &[("body", &body)])
+            } else if k == "state" {
+                state(l, v.as_str().unwrap_or_default())
+            } else if k == "body"
+                && let Some(b) = v.as_u64()
+            {
+                body_name(bodies, BodyId(b))
+            } else if let Some(s) = v.as_str() {
+                s.to_string()
+            } else {
+                v.to_string()
+            };
+            args.push((k.clone(), text));
+        }
+    }
+    let refs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    l.fill(&format!("error.{}", e.code()), &refs)
+}
+
+#[derive(Template)]
+#[template(path = "governance/refused.html")]
+struct Refused {
+    c: Ctx,
+    error_code: &'static str,
+    message: String,
+    back: String,
+}
+
+/// A refusal by a rule becomes a translated page (409, or 403 for votes one may not cast);
+/// the store's own errors become the app's.
+async fn refused(
+    s: &AppState,
+    c: Ctx,
+    org: Option<i64>,
+    e: GovernanceError,
+    back: String,
+) -> Result<Response, AppError> {
+    match e {
+        GovernanceError::Refused(g) => {
+            // The holders the refusal names, to name them.
+            let holders: Vec<Holder> = match serde_json::to_value(&g) {
+                Ok(serde_json::Value::Object(obj)) => obj
+                    .values()
+                    .filter_map(|v| serde_json::from_value::<Holder>(v.clone()).ok())
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let (names, bodies) = match org {
+                Some(o) => (
+                    names_for(s, o, holders.into_iter(), c.locale).await,
+                    s.store
+                        .bodies(o)
+                        .await
+                        .map(|b| b.bodies)
+                        .unwrap_or_default(),
+                ),
+                None => (Names::new(), Bodies::default()),
+            };
+            let status = match g.code() {
+                "not_entitled" | "not_proxy" => StatusCode::FORBIDDEN,
+                "bad_ballot" => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::CONFLICT,
+            };
+            let message = gov_message(c.locale, &g, &names, &bodies);
+            Ok(render(
+                &Refused {
+                    c,
+                    error_code: g.code(),
+                    message,
+                    back,
+                },
+                status,
+            ))
+        }
+        GovernanceError::Store(st) => Err(st.into()),
+    }
+}
+
+fn store_err(e: GovernanceError) -> AppError {
+    match e {
+        GovernanceError::Store(s) => s.into(),
+        GovernanceError::Refused(g) => AppError::internal(g),
+    }
+}
+
+/// The names of the member units of `org`, and of `extra` holders (the organisations they
+/// are, or a translated "person N").
+async fn names_for(
+    s: &AppState,
+    org: i64,
+    extra: impl Iterator<Item = Holder>,
+    l: Locale,
+) -> Names {
+    let mut names = Names::new();
+    let mut offset = 0;
+    while let Ok(p) = s
+        .store
+        .list_memberships(org, &MembershipFilter::default(), Page::new(offset, 500))
+        .await
+    {
+        for m in &p.items {
+            names.insert(Holder::Unit(m.member.id as u64), m.member.name.clone());
+        }
+        offset += p.items.len() as u64;
+        if p.items.is_empty() || offset >= p.total {
+            break;
+        }
+    }
+    for h in extra {
+        if names.contains_key(&h) {
+            continue;
+        }
+        let name = match h {
+            Holder::Unit(id) => match s.store.get_organisation(id as i64).await {
+                Ok(o) => o.name,
+                Err(_) => holder_name(&Names::new(), l, h),
+            },
+            Holder::Person(_) => holder_name(&Names::new(), l, h),
+        };
+        names.insert(h, name);
+    }
+    names
+}
+
+async fn load_meeting(s: &AppState, id: u64) -> Result<(i64, Meeting), AppError> {
+    let r = s
+        .store
+        .get_meeting(MeetingId(id))
+        .await
+        .map_err(store_err)?;
+    Ok((r.organisation_id, r.meeting))
+}
+
+/// The meeting with its polls complete (voters, and ballots once closed), for the minutes.
+async fn load_full_meeting(s: &AppState, id: u64) -> Result<(i64, Meeting), AppError> {
+    let (org, mut m) = load_meeting(s, id).await?;
+    for p in m.polls.iter_mut() {
+        let full = s.store.get_poll(p.id).await.map_err(store_err)?;
+        *p = full.poll;
+    }
+    Ok((org, m))
+}
+
+async fn delegate_holders(s: &AppState, auth: &Auth, org: i64) -> Vec<Holder> {
+    match &auth.user {
+        Some(u) => s
+            .store
+            .delegate_holders(u.id, org)
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+fn quorum_view(l: Locale, q: &QuorumCheck) -> QuorumView {
+    QuorumView {
+        rule: quorum_text(l, &q.rule),
+        present: q.present,
+        required: q.required,
+        members: q.members,
+        met: q.met,
+        status: if q.met {
+            l.t("gov.quorum.met").into()
+        } else {
+            l.fill(
+                "gov.quorum.missing",
+                &[("more", &(q.required.saturating_sub(q.present)).to_string())],
+            )
+        },
+    }
+}
+
+pub struct QuorumView {
+    pub rule: String,
+    pub present: u64,
+    pub required: u64,
+    pub members: u64,
+    pub met: bool,
+    pub status: String,
+}
+
+impl QuorumView {
+    /// The share of the members present, in percent of the bar's width.
+    pub fn percent(&self) -> u64 {
+        (self.present * 100).checked_div(self.members).unwrap_or(0)
+    }
+
+    pub fn mark(&self) -> u64 {
+        (self.required * 100).checked_div(self.members).unwrap_or(0)
+    }
+}
+
+/// Runs of a diff: (`same`, `added` or `removed`, text).
+pub type Runs = Vec<(&'static str, String)>;
+
+/// A diff as (kind, text) runs: `same`, `added`, `removed`.
+fn runs(changes: &[Change]) -> Runs {
+    changes
+        .iter()
+        .map(|c| match c {
+            Change::Same(t) => ("same", t.clone()),
+            Change::Added(t) => ("added", t.clone()),
+            Change::Removed(t) => ("removed", t.clone()),
+        })
+        .collect()
+}
+
+pub struct TableView {
+    pub stages: Vec<u32>,
+    /// Candidate, votes per stage, status.
+    pub rows: Vec<(String, Vec<String>, String, &'static str)>,
+    pub quota: Option<Vec<String>>,
+    pub non_transferable: Option<Vec<String>>,
+    pub actions: Vec<(u32, String)>,
+}
+
+fn table_view(l: Locale, t: &RoundTable) -> TableView {
+    let opt = |v: &Vec<Option<String>>| v.iter().map(|x| x.clone().unwrap_or_default()).collect();
+    TableView {
+        stages: t.stages.clone(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| {
+                let (status, class) = match (r.elected_at, r.excluded_at) {
+                    (Some(n), _) => (
+                        l.fill("gov.round.elected_at", &[("stage", &n.to_string())]),
+                        "elected",
+                    ),
+                    (None, Some(n)) => (
+                        l.fill("gov.round.excluded_at", &[("stage", &n.to_string())]),
+                        "excluded",
+                    ),
+                    _ => (l.t("gov.round.not_elected").into(), "continuing"),
+                };
+                (
+                    r.candidate.clone(),
+                    r.votes
+                        .iter()
+                        .map(|v| v.clone().unwrap_or_else(|| "—".into()))
+                        .collect(),
+                    status,
+                    class,
+                )
+            })
+            .collect(),
+        quota: t.has_quota().then(|| opt(&t.quota)),
+        non_transferable: t.has_non_transferable().then(|| opt(&t.non_transferable)),
+        actions: t
+            .stages
+            .iter()
+            .copied()
+            .zip(t.actions.iter().cloned())
+            .collect(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The organisation's bodies
+
+#[derive(Template)]
+#[template(path = "governance/index.html")]
+struct IndexPage {
+    c: Ctx,
+    orgs: Vec<(i64, String)>,
+}
+
+/// The organisations (federations and associations first), each linking to its governance.
+async fn index_page(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+) -> Result<Response, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    let p = s
+        .store
+        .list_organisations(&Default::default(), Page::new(0, Page::MAX_LIMIT))
+        .await?;
+    let mut orgs: Vec<(bool, i64, String)> = p
+        .items
+        .into_iter()
+        .map(|o| {
+            let top = matches!(
+                o.kind,
+                federa_core::org::OrgKind::Federation | federa_core::org::OrgKind::Association
+            );
+            (!top, o.id, o.name)
+        })
+        .collect();
+    orgs.sort();
+    let orgs = orgs.into_iter().map(|(_, id, n)| (id, n)).collect();
+    Ok(render(&IndexPage { c, orgs }, StatusCode::OK))
+}
+
+pub struct BodyView {
+    pub name: String,
+    pub kind: String,
+    pub rules: Vec<(String, String)>,
+    pub terms: Vec<TermView>,
+}
+
+pub struct TermView {
+    pub heading: String,
+    pub period: String,
+    pub seats: Vec<(String, String)>,
+    pub offices: Vec<(String, String, String)>,
+}
+
+pub struct MeetingLine {
+    pub id: u64,
+    pub title: String,
+    pub starts_at: String,
+    pub state: String,
+}
+
+#[derive(Template)]
+#[template(path = "governance/org.html")]
+struct OrgPage {
+    c: Ctx,
+    org_id: i64,
+    org_name: String,
+    bodies: Vec<BodyView>,
+    meetings: Vec<MeetingLine>,
+    documents: Vec<(u64, String, String)>,
+}
+
+async fn org_page(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(org): Path<i64>,
+) -> Result<Response, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    let o = s.store.get_organisation(org).await?;
+    let l = c.locale;
+    let bodies = s.store.bodies(org).await.map_err(store_err)?.bodies;
+    let holders = bodies
+        .terms
+        .iter()
+        .flat_map(|t| t.seats.iter().map(|s| s.holder))
+        .collect::<Vec<_>>();
+    let names = names_for(&s, org, holders.into_iter(), l).await;
+    let date = |d: time::Date| federa_core::org::format_date(d);
+    let views = bodies
+        .bodies
+        .iter()
+        .map(|b| {
+            let r = &b.rules;
+            let mut rules = vec![
+                (
+                    l.t("gov.body.seats").to_string(),
+                    r.seats
+                        .map(|n| n.to_string())
+                        .unwrap_or_else(|| l.t("gov.body.every_member").into()),
+                ),
+                (l.t("gov.body.quorum").into(), quorum_text(l, &r.quorum)),
+                (
+                    l.t("gov.body.majority").into(),
+                    majority_text(l, &r.majority),
+                ),
+                (
+                    l.t("gov.body.proxies").into(),
+                    if r.proxies.max_per_carrier == 0 {
+                        l.t("gov.body.no_proxies").into()
+                    } else {
+                        l.fill(
+                            "gov.body.proxies_max",
+                            &[("max", &r.proxies.max_per_carrier.to_string())],
+                        )
+                    },
+                ),
+                (
+                    l.t("gov.body.notice").into(),
+                    l.fill(
+                        "gov.body.notice_days",
+                        &[("days", &r.notice_days.to_string())],
+                    ),
+                ),
+            ];
+            if let Some(by) = r.elected_by {
+                rules.push((l.t("gov.body.elected_by").into(), body_name(&bodies, by)));
+            }
+            if let Some(from) = r.drawn_from {
+                rules.push((l.t("gov.body.drawn_from").into(), body_name(&bodies, from)));
+            }
+            for other in &r.incompatible_with {
+                rules.push((
+                    l.t("gov.body.incompatible_with").into(),
+                    body_name(&bodies, *other),
+                ));
+            }
+            let mut terms: Vec<TermView> = bodies
+                .terms
+                .iter()
+                .filter(|t| t.body == b.id)
+                .map(|t| TermView {
+                    heading: l.fill(
+                        "gov.term.heading",
+                        &[("number", &t.number.to_string()), ("body", &b.name)],
+                    ),
+                    period: format!(
+                        "{} – {}",
+                        date(t.start),
+                        t.end.map(date).unwrap_or_default()
+                    ),
+                    seats: t
+                        .seats
+                        .iter()
+                        .filter(|s| s.end.is_none())
+                        .map(|s| (holder_name(&names, l, s.holder), date(s.start)))
+                        .collect(),
+                    offices: t
+                        .offices
+                        .iter()
+                        .filter(|o| o.end.is_none())
+                        .map(|o| {
+                            (
+                                office(l, &o.kind),
+                                holder_name(&names, l, o.holder),
+                                date(o.start),
+                            )
+                        })
+                        .collect(),
+                })
+                .collect();
+            terms.reverse();
+            BodyView {
+                name: b.name.clone(),
+                kind: l
+                    .t(&format!("gov.body_kind.{}", body_kind(b.kind)))
+                    .to_string(),
+                rules,
+                terms,
+            }
+        })
+        .collect();
+    let meetings = s
+        .store
+        .list_meetings(org)
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .map(|m| MeetingLine {
+            id: m.id.0,
+            title: m.title,
+            starts_at: m.starts_at.replace('T', " ").replace('Z', " UTC"),
+            state: state(l, m.state.as_str()),
+        })
+        .collect();
+    let documents = s
+        .store
+        .list_documents(org)
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .map(|d| {
+            let current = d
+                .document
+                .current
+                .map(|v| l.fill("gov.doc.current_version", &[("version", &v.to_string())]))
+                .unwrap_or_else(|| l.t("gov.doc.no_current").into());
+            (d.document.id.0, d.document.title, current)
+        })
+        .collect();
+    Ok(render(
+        &OrgPage {
+            c,
+            org_id: org,
+            org_name: o.name,
+            bodies: views,
+            meetings,
+            documents,
+        },
+        StatusCode::OK,
+    ))
+}
+
+fn body_kind(k: federa_core::governance::BodyKind) -> &'static str {
+    use federa_core::governance::BodyKind::*;
+    match k {
+        Congress => "congress",
+        Council => "council",
+        ExecutiveCouncil => "executive_council",
+        Supervisors => "supervisors",
+        Committee => "committee",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A meeting
+
+pub struct RollLine {
+    pub key: String,
+    pub name: String,
+    pub weight: u64,
+    pub presence: &'static str,
+    pub label: String,
+    /// The delegate viewing the page represents this holder and may sign them in.
+    pub mine: bool,
+}
+
+pub struct MotionLine {
+    pub id: u64,
+    pub title: String,
+    pub state: String,
+    pub item: String,
+    pub can_open_poll: bool,
+}
+
+pub struct ElectionLine {
+    pub id: u64,
+    pub heading: String,
+    pub state: String,
+    pub can_open_round: bool,
+}
+
+pub struct PollLine {
+    pub id: u64,
+    pub subject: String,
+    pub href: String,
+    pub open: bool,
+    pub state: String,
+    pub progress: String,
+    /// The viewer casts a vote in this poll.
+    pub may_vote: bool,
+}
+
+#[derive(Template)]
+#[template(path = "governance/meeting.html")]
+struct MeetingPage {
+    c: Ctx,
+    id: u64,
+    org_id: i64,
+    org_name: String,
+    title: String,
+    body: String,
+    state_code: &'static str,
+    state: String,
+    facts: Vec<(String, String)>,
+    quorum: QuorumView,
+    agenda: Vec<(u32, String)>,
+    roll: Vec<RollLine>,
+    present_keys: Vec<(String, String)>,
+    motions: Vec<MotionLine>,
+    elections: Vec<ElectionLine>,
+    polls: Vec<PollLine>,
+    can_manage: bool,
+    mine_absent: Vec<(String, String)>,
+    approvable: Vec<(u64, String)>,
+    live: bool,
+}
+
+fn poll_subject(l: Locale, m: &Meeting, subject: &PollSubject) -> (String, String) {
+    match subject {
+        PollSubject::Motion { motion } => (
+            m.motion(*motion)
+                .map(|x| x.title.clone())
+                .unwrap_or_default(),
+            format!("/governance/meetings/{}/motions/{}", m.id, motion),
+        ),
+        PollSubject::Election { election, round } => (
+            l.fill(
+                "gov.poll.election_round",
+                &[
+                    ("election", &election.to_string()),
+                    ("round", &round.to_string()),
+                ],
+            ),
+            format!("/governance/meetings/{}/elections/{}", m.id, election),
+        ),
+    }
+}
+
+async fn meeting_page(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    let (org, m) = load_meeting(&s, id).await?;
+    let l = c.locale;
+    let o = s.store.get_organisation(org).await?;
+    let bodies = s.store.bodies(org).await.map_err(store_err)?.bodies;
+    let names = names_for(&s, org, m.roll.keys().copied(), l).await;
+    let mine = delegate_holders(&s, &auth, org).await;
+    let can_manage = auth.may(Action::RunMeetings(org));
+    let body = bodies.body(m.body).ok();
+    let term = bodies.term(m.term).ok();
+    let body_line = l.fill(
+        "gov.term.heading",
+        &[
+            ("number", &term.map(|t| t.number).unwrap_or(0).to_string()),
+            ("body", &body.map(|b| b.name.clone()).unwrap_or_default()),
+        ],
+    );
+    let roll = m
+        .roll
+        .iter()
+        .map(|(h, a)| {
+            let (presence, label) = match a.presence {
+                federa_core::governance::Presence::Present => {
+                    ("present", l.t("gov.presence.present").to_string())
+                }
+                federa_core::governance::Presence::Proxy { carrier } => (
+                    "proxy",
+                    l.fill(
+                        "gov.presence.proxy",
+                        &[("carrier", &holder_name(&names, l, carrier))],
+                    ),
+                ),
+                federa_core::governance::Presence::Absent => {
+                    ("absent", l.t("gov.presence.absent").to_string())
+                }
+            };
+            RollLine {
+                key: holder_key(*h),
+                name: holder_name(&names, l, *h),
+                weight: a.weight,
+                presence,
+                label,
+                mine: mine.contains(h),
+            }
+        })
+        .collect::<Vec<_>>();
+    let present_keys = roll
+        .iter()
+        .filter(|r| r.presence == "present")
+        .map(|r| (r.key.clone(), r.name.clone()))
+        .collect();
+    let mine_absent = roll
+        .iter()
+        .filter(|r| r.mine && r.presence != "present")
+        .map(|r| (r.key.clone(), r.name.clone()))
+        .collect();
+    let open = m.state == MeetingState::Open;
+    let motions = m
+        .motions
+        .iter()
+        .map(|mo| MotionLine {
+            id: mo.id.0,
+            title: mo.title.clone(),
+            state: state(l, mo.state.as_str()),
+            item: mo
+                .agenda_item
+                .map(|i| i.to_string())
+                .unwrap_or_else(|| "—".into()),
+            can_open_poll: can_manage && open && mo.state == MotionState::OnAgenda,
+        })
+        .collect();
+    let elections = m
+        .elections
+        .iter()
+        .map(|e| ElectionLine {
+            id: e.id.0,
+            heading: election_heading(l, e, &bodies),
+            state: state(l, e.state.as_str()),
+            can_open_round: can_manage
+                && open
+                && e.state != ElectionState::Done
+                && e.rounds.last().is_none_or(|r| r.outcome.is_some()),
+        })
+        .collect();
+    let mut polls = Vec::new();
+    for p in &m.polls {
+        let progress = s.store.poll_progress(p.id).await.map_err(store_err)?;
+        let (subject, href) = poll_subject(l, &m, &p.subject);
+        let may_vote = p.state == PollState::Open
+            && mine.iter().any(|h| {
+                // The viewer casts for a holder present (or whose proxy a holder of theirs
+                // carries) when the poll opened.
+                m.roll.contains_key(h)
+            });
+        polls.push(PollLine {
+            id: p.id.0,
+            subject,
+            href,
+            open: p.state == PollState::Open,
+            state: state(l, poll_state(p.state)),
+            progress: l.fill(
+                "gov.poll.progress",
+                &[
+                    ("voted", &progress.voted.to_string()),
+                    ("entitled", &progress.entitled.to_string()),
+                ],
+            ),
+            may_vote,
+        });
+    }
+    let approvable = if can_manage && open {
+        s.store
+            .list_meetings(org)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .filter(|x| x.id != m.id && x.body == m.body && x.state == MeetingState::Closed)
+            .map(|x| (x.id.0, x.title))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut facts = vec![
+        (l.t("gov.meeting.notice_at").to_string(), when(m.notice_at)),
+        (l.t("gov.meeting.starts_at").into(), when(m.starts_at)),
+    ];
+    if m.opened_at.is_some() {
+        facts.push((l.t("gov.meeting.opened_at").into(), when_opt(m.opened_at)));
+    }
+    if m.closed_at.is_some() {
+        facts.push((l.t("gov.meeting.closed_at").into(), when_opt(m.closed_at)));
+    }
+    if let Some(by) = m.minutes_approved_by {
+        facts.push((
+            l.t("gov.meeting.minutes_approved_by").into(),
+            l.fill("gov.meeting.meeting_n", &[("id", &by.to_string())]),
+        ));
+    }
+    let live = q.get("live").is_some_and(|v| v == "1")
+        || (matches!(m.state, MeetingState::Convened | MeetingState::Open) && !can_manage);
+    Ok(render(
+        &MeetingPage {
+            quorum: quorum_view(l, &m.quorum()),
+            id,
+            org_id: org,
+            org_name: o.name,
+            title: m.title.clone(),
+            body: body_line,
+            state_code: m.state.as_str(),
+            state: state(l, m.state.as_str()),
+            facts,
+            agenda: m
+                .agenda
+                .iter()
+                .map(|a| (a.number, a.title.clone()))
+                .collect(),
+            roll,
+            present_keys,
+            motions,
+            elections,
+            polls,
+            can_manage,
+            mine_absent,
+            approvable,
+            live,
+            c,
+        },
+        StatusCode::OK,
+    ))
+}
+
+fn election_heading(l: Locale, e: &federa_core::governance::Election, bodies: &Bodies) -> String {
+    let what = match &e.fills {
+        Fills::Seats => body_name(bodies, e.body),
+        Fills::Office { office: k } => office(l, k),
+    };
+    l.fill(
+        "gov.election.heading",
+        &[("what", &what), ("seats", &e.seats.to_string())],
+    )
+}
+
+fn form_holder(form: &HashMap<String, String>, k: &str) -> Result<Holder, AppError> {
+    form.get(k)
+        .and_then(|v| parse_holder(v))
+        .ok_or_else(|| AppError::Invalid(vec![federa_store::FieldError::new(k, "required")]))
+}
+
+fn form_id(form: &HashMap<String, String>, k: &str) -> Result<u64, AppError> {
+    form.get(k)
+        .and_then(|v| v.trim().parse().ok())
+        .ok_or_else(|| AppError::Invalid(vec![federa_store::FieldError::new(k, "required")]))
+}
+
+/// Sign-in (a delegate themself, or the secretariat for anyone), sign-out and proxies.
+async fn attendance(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (org, _) = load_meeting(&s, id).await?;
+    let action = form.get("action").map(String::as_str).unwrap_or("");
+    let holder = form_holder(&form, "holder")?;
+    let manage = auth.may(Action::RunMeetings(org));
+    if !manage {
+        auth.require(Action::Vote(org))?;
+        let own = action == "sign_in" && delegate_holders(&s, &auth, org).await.contains(&holder);
+        if !own {
+            return Err(AppError::Forbidden);
+        }
+    }
+    let r = match action {
+        "sign_in" => {
+            s.store
+                .update_meeting(auth.actor(), MeetingId(id), "sign_in", |m, _, _| {
+                    m.sign_in(holder)
+                })
+                .await
+        }
+        "sign_out" => {
+            s.store
+                .update_meeting(auth.actor(), MeetingId(id), "sign_out", |m, _, _| {
+                    m.sign_out(holder)
+                })
+                .await
+        }
+        "proxy" => {
+            let carrier = form_holder(&form, "carrier")?;
+            s.store
+                .update_meeting(auth.actor(), MeetingId(id), "give_proxy", |m, _, _| {
+                    m.give_proxy(holder, carrier)
+                })
+                .await
+        }
+        _ => {
+            return Err(AppError::Invalid(vec![federa_store::FieldError::new(
+                "action",
+                "unknown_value",
+            )]));
+        }
+    };
+    let back = format!("/governance/meetings/{id}");
+    match r {
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Err(e) => refused(&s, c, Some(org), e, back).await,
+    }
+}
+
+fn secrecy_of(form: &HashMap<String, String>) -> Secrecy {
+    match form.get("secrecy").map(String::as_str) {
+        Some("named") => Secrecy::Named,
+        _ => Secrecy::Secret,
+    }
+}
+
+/// The presiding officer's controls: open and close the meeting, open and close polls. A
+/// closed motion poll that adopts a document makes its text current; a finished election
+/// seats the elected (or gives them the office).
+async fn control(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (org, m) = load_meeting(&s, id).await?;
+    auth.require(Action::RunMeetings(org))?;
+    let now = OffsetDateTime::now_utc();
+    let actor = auth.actor();
+    let mid = MeetingId(id);
+    let back = format!("/governance/meetings/{id}");
+    let r: Result<(), GovernanceError> = match form.get("action").map(String::as_str) {
+        Some("open") => s
+            .store
+            .update_meeting(actor, mid, "open", |m, _, _| m.open(now))
+            .await
+            .map(|_| ()),
+        Some("close") => {
+            s.store
+                .update_meeting(actor, mid, "close", |m, _, _| m.close(now))
+                .await
+        }
+        Some("open_motion_poll") => {
+            let motion = MotionId(form_id(&form, "motion")?);
+            s.store
+                .open_motion_poll(actor, mid, motion, secrecy_of(&form), now)
+                .await
+                .map(|_| ())
+        }
+        Some("open_election_poll") => {
+            let election = ElectionId(form_id(&form, "election")?);
+            s.store
+                .open_election_poll(actor, mid, election, secrecy_of(&form), now)
+                .await
+                .map(|_| ())
+        }
+        Some("close_poll") => {
+            let poll = PollId(form_id(&form, "poll")?);
+            match m.poll(poll).map(|p| p.subject) {
+                Ok(PollSubject::Motion { motion }) => {
+                    match s.store.close_motion_poll(actor, poll, now).await {
+                        Ok(d) => {
+                            let adopts = m.motion(motion).is_ok_and(|x| x.document.is_some());
+                            if d.adopted && adopts {
+                                s.store
+                                    .adopt_document(actor, mid, motion, now)
+                                    .await
+                                    .map(|_| ())
+                            } else {
+                                Ok(())
+                            }
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Ok(PollSubject::Election { election, .. }) => {
+                    match s.store.close_election_poll(actor, poll, now).await {
+                        Ok(_) => {
+                            let (_, after) = load_meeting(&s, id).await?;
+                            if after
+                                .election(election)
+                                .is_ok_and(|e| e.state == ElectionState::Done)
+                            {
+                                s.store
+                                    .update_meeting(actor, mid, "install", |m, b, _| {
+                                        m.election(election)?.install(b, now.date())
+                                    })
+                                    .await
+                            } else {
+                                Ok(())
+                            }
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        _ => {
+            return Err(AppError::Invalid(vec![federa_store::FieldError::new(
+                "action",
+                "unknown_value",
+            )]));
+        }
+    };
+    match r {
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Err(e) => refused(&s, c, Some(org), e, back).await,
+    }
+}
+
+/// This meeting (open) approves the minutes of an earlier, closed meeting of the same
+/// organisation.
+async fn approve_minutes(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let (org, m) = load_meeting(&s, id).await?;
+    auth.require(Action::RunMeetings(org))?;
+    let of = form_id(&form, "of")?;
+    let (of_org, _) = load_meeting(&s, of).await?;
+    if of_org != org {
+        return Err(AppError::NotFound(format!("meeting {of}")));
+    }
+    let back = format!("/governance/meetings/{id}");
+    if m.state != MeetingState::Open {
+        let e = GovError::MeetingState {
+            action: "approve minutes in".into(),
+            state: m.state.as_str().into(),
+        };
+        return refused(&s, c, Some(org), e.into(), back).await;
+    }
+    match s
+        .store
+        .update_meeting(auth.actor(), MeetingId(of), "approve_minutes", |x, _, _| {
+            x.approve_minutes(MeetingId(id))
+        })
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&back).into_response()),
+        Err(e) => refused(&s, c, Some(org), e, back).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// A motion
+
+pub struct DecisionView {
+    pub adopted: bool,
+    pub result: String,
+    pub reason: String,
+    pub rule: String,
+    pub source: String,
+    pub numbers: Vec<(String, String)>,
+}
+
+fn decision_view(l: Locale, d: &tally::decision::Decision) -> DecisionView {
+    let n = |x: u64| x.to_string();
+    DecisionView {
+        adopted: d.adopted,
+        result: l
+            .t(if d.adopted {
+                "gov.result.adopted"
+            } else {
+                "gov.result.rejected"
+            })
+            .into(),
+        reason: l.fill(
+            &format!("gov.reason.{}", d.reason.code()),
+            &[
+                ("yes", &n(d.counts.yes)),
+                ("threshold", &n(d.threshold)),
+                ("base", &n(d.base)),
+            ],
+        ),
+        rule: majority_text(l, &d.majority),
+        source: d.source.clone(),
+        numbers: vec![
+            (l.t("gov.choice.yes").into(), n(d.counts.yes)),
+            (l.t("gov.choice.no").into(), n(d.counts.no)),
+            (l.t("gov.choice.abstain").into(), n(d.counts.abstain)),
+            (l.t("gov.result.present").into(), n(d.counts.present)),
+            (l.t("gov.result.members").into(), n(d.counts.members)),
+            (l.t("gov.result.base").into(), n(d.base)),
+            (l.t("gov.result.threshold").into(), n(d.threshold)),
+        ],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "governance/motion.html")]
+struct MotionPage {
+    c: Ctx,
+    meeting_id: u64,
+    meeting_title: String,
+    title: String,
+    state_code: &'static str,
+    state: String,
+    item: Option<(u32, String)>,
+    text: Vec<String>,
+    document: Option<(u64, String)>,
+    majority: String,
+    majority_source: String,
+    amendments: Vec<(String, String, Runs)>,
+    poll: Option<PollLine>,
+    decision: Option<DecisionView>,
+    live: bool,
+}
+
+async fn motion_page(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path((id, mid)): Path<(u64, u64)>,
+) -> Result<Response, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    let (org, m) = load_meeting(&s, id).await?;
+    let l = c.locale;
+    let mo = m
+        .motion(MotionId(mid))
+        .map_err(|_| AppError::NotFound(format!("motion {mid}")))?;
+    let document = match mo.document {
+        Some(d) => {
+            let title = s
+                .store
+                .get_document(d.document)
+                .await
+                .map(|r| r.document.title)
+                .unwrap_or_default();
+            Some((
+                d.document.0,
+                l.fill(
+                    "gov.motion.adopts",
+                    &[("document", &title), ("version", &d.version.to_string())],
+                ),
+            ))
+        }
+        None => None,
+    };
+    let mine = delegate_holders(&s, &auth, org).await;
+    let poll = match mo.poll.and_then(|p| m.poll(p).ok()) {
+        Some(p) => {
+            let progress = s.store.poll_progress(p.id).await.map_err(store_err)?;
+            Some(PollLine {
+                id: p.id.0,
+                subject: secrecy(l, p.secrecy),
+                href: String::new(),
+                open: p.state == PollState::Open,
+                state: state(l, poll_state(p.state)),
+                progress: l.fill(
+                    "gov.poll.progress",
+                    &[
+                        ("voted", &progress.voted.to_string()),
+                        ("entitled", &progress.entitled.to_string()),
+                    ],
+                ),
+                may_vote: p.state == PollState::Open && !mine.is_empty(),
+            })
+        }
+        None => None,
+    };
+    let live = poll.as_ref().is_some_and(|p| p.open);
+    Ok(render(
+        &MotionPage {
+            meeting_id: id,
+            meeting_title: m.title.clone(),
+            title: mo.title.clone(),
+            state_code: mo.state.as_str(),
+            state: state(l, mo.state.as_str()),
+            item: mo.agenda_item.and_then(|i| {
+                m.agenda
+                    .iter()
+                    .find(|a| a.number == i)
+                    .map(|a| (i, a.title.clone()))
+            }),
+            text: mo.text.clone(),
+            document,
+            majority: majority_text(l, &mo.majority),
+            majority_source: mo.majority.source().to_string(),
+            amendments: mo
+                .amendments
+                .iter()
+                .map(|a| {
+                    let st = match a.state {
+                        federa_core::governance::AmendmentState::Proposed => "proposed",
+                        federa_core::governance::AmendmentState::Accepted => "accepted",
+                        federa_core::governance::AmendmentState::Rejected => "rejected_amendment",
+                    };
+                    (
+                        l.fill(
+                            "gov.amendment.heading",
+                            &[("paragraph", &(a.paragraph + 1).to_string())],
+                        ),
+                        state(l, st),
+                        runs(&a.diff()),
+                    )
+                })
+                .collect(),
+            poll,
+            decision: mo.decision.as_ref().map(|d| decision_view(l, d)),
+            live,
+            c,
+        },
+        StatusCode::OK,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// An election
+
+pub struct RoundView {
+    pub heading: String,
+    pub poll: Option<PollLine>,
+    pub table: Option<TableView>,
+    pub elected: String,
+    pub rule: Option<(String, String)>,
+    pub set_aside: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "governance/election.html")]
+struct ElectionPage {
+    c: Ctx,
+    meeting_id: u64,
+    meeting_title: String,
+    heading: String,
+    state: String,
+    facts: Vec<(String, String)>,
+    eligibility: Vec<String>,
+    candidates: Vec<(String, String, &'static str)>,
+    rounds: Vec<RoundView>,
+    elected: Vec<String>,
+    live: bool,
+}
+
+async fn election_page(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path((id, eid)): Path<(u64, u64)>,
+) -> Result<Response, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    let (org, m) = load_meeting(&s, id).await?;
+    let l = c.locale;
+    let e = m
+        .election(ElectionId(eid))
+        .map_err(|_| AppError::NotFound(format!("election {eid}")))?;
+    let bodies = s.store.bodies(org).await.map_err(store_err)?.bodies;
+    let names = names_for(&s, org, std::iter::empty(), l).await;
+    let mine = delegate_holders(&s, &auth, org).await;
+    let mut eligibility = Vec::new();
+    match &e.fills {
+        Fills::Seats => {
+            if let Ok(b) = bodies.body(e.body) {
+                if let Some(from) = b.rules.drawn_from {
+                    eligibility.push(l.fill(
+                        "gov.eligibility.drawn_from",
+                        &[("body", &body_name(&bodies, from))],
+                    ));
+                }
+                for x in &b.rules.incompatible_with {
+                    eligibility.push(l.fill(
+                        "gov.eligibility.incompatible",
+                        &[("body", &body_name(&bodies, *x))],
+                    ));
+                }
+            }
+        }
+        Fills::Office { .. } => eligibility.push(l.fill(
+            "gov.eligibility.office",
+            &[("body", &body_name(&bodies, e.body))],
+        )),
+    }
+    if eligibility.is_empty() {
+        eligibility.push(l.t("gov.eligibility.any").into());
+    }
+    let candidates = e
+        .candidates
+        .iter()
+        .map(|cand| {
+            let round = e
+                .rounds
+                .iter()
+                .find(|r| r.elected.contains(&cand.holder))
+                .map(|r| r.number);
+            let (status, class) = match (round, cand.withdrawn) {
+                (Some(n), _) => (
+                    l.fill("gov.candidate.elected_in", &[("round", &n.to_string())]),
+                    "elected",
+                ),
+                (None, true) => (l.t("gov.candidate.withdrawn").into(), "withdrawn"),
+                (None, false) => (l.t("gov.candidate.standing").into(), "continuing"),
+            };
+            (cand.name.clone(), status, class)
+        })
+        .collect();
+    let mut rounds = Vec::new();
+    let mut live = false;
+    for r in &e.rounds {
+        let cand_names: Vec<String> = r
+            .candidates
+            .iter()
+            .map(|&i| {
+                e.candidates
+                    .get(i)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let poll = match m.poll(r.poll) {
+            Ok(p) => {
+                let progress = s.store.poll_progress(p.id).await.map_err(store_err)?;
+                live |= p.state == PollState::Open;
+                Some(PollLine {
+                    id: p.id.0,
+                    subject: secrecy(l, p.secrecy),
+                    href: String::new(),
+                    open: p.state == PollState::Open,
+                    state: state(l, poll_state(p.state)),
+                    progress: l.fill(
+                        "gov.poll.progress",
+                        &[
+                            ("voted", &progress.voted.to_string()),
+                            ("entitled", &progress.entitled.to_string()),
+                        ],
+                    ),
+                    may_vote: p.state == PollState::Open && !mine.is_empty(),
+                })
+            }
+            Err(_) => None,
+        };
+        let elected = r
+            .elected
+            .iter()
+            .map(|h| {
+                e.candidates
+                    .iter()
+                    .find(|x| x.holder == *h)
+                    .map(|x| x.name.clone())
+                    .unwrap_or_else(|| holder_name(&names, l, *h))
+            })
+            .collect::<Vec<_>>()
+            .join("、");
+        rounds.push(RoundView {
+            heading: l.fill(
+                "gov.round.heading",
+                &[
+                    ("round", &r.number.to_string()),
+                    ("seats", &r.seats.to_string()),
+                    ("candidates", &r.candidates.len().to_string()),
+                ],
+            ),
+            poll,
+            table: r
+                .outcome
+                .as_ref()
+                .map(|o| table_view(l, &minutes::round_table(o, &cand_names))),
+            elected,
+            rule: r
+                .outcome
+                .as_ref()
+                .map(|o| (o.method.clone(), o.source.clone())),
+            set_aside: r
+                .outcome
+                .as_ref()
+                .map(|o| {
+                    o.set_aside
+                        .iter()
+                        .map(|x| {
+                            l.fill(
+                                "gov.round.set_aside",
+                                &[("count", &x.count.to_string()), ("reason", &x.reason)],
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+    }
+    let facts = vec![
+        (l.t("gov.election.method").to_string(), method(l, &e.method)),
+        (l.t("gov.election.seats").into(), e.seats.to_string()),
+        (
+            l.t("gov.election.competitive").into(),
+            l.t(if e.competitive() {
+                "gov.election.competitive_yes"
+            } else {
+                "gov.election.competitive_no"
+            })
+            .into(),
+        ),
+        (
+            l.t("gov.election.open_seats").into(),
+            e.open_seats().to_string(),
+        ),
+    ];
+    let elected = e
+        .elected
+        .iter()
+        .map(|h| {
+            e.candidates
+                .iter()
+                .find(|x| x.holder == *h)
+                .map(|x| x.name.clone())
+                .unwrap_or_else(|| holder_name(&names, l, *h))
+        })
+        .collect();
+    Ok(render(
+        &ElectionPage {
+            meeting_id: id,
+            meeting_title: m.title.clone(),
+            heading: election_heading(l, e, &bodies),
+            state: state(l, e.state.as_str()),
+            facts,
+            eligibility,
+            candidates,
+            rounds,
+            elected,
+            live,
+            c,
+        },
+        StatusCode::OK,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ballot and the receipt
+
+pub struct BallotChoice {
+    pub key: String,
+    pub label: String,
+    pub voted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "governance/ballot.html")]
+struct BallotPage {
+    c: Ctx,
+    poll_id: u64,
+    meeting_id: u64,
+    subject: String,
+    subject_href: String,
+    instructions: String,
+    /// `motion`, `marks` or `ranking`.
+    form: &'static str,
+    text: Vec<String>,
+    candidates: Vec<(u32, String)>,
+    voters: Vec<BallotChoice>,
+    open: bool,
+    secret: bool,
+    message: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "governance/receipt.html")]
+struct ReceiptPage {
+    c: Ctx,
+    meeting_id: u64,
+    poll_id: u64,
+    subject: String,
+    voter: String,
+    weight: u64,
+    remaining: Vec<BallotChoice>,
+}
+
+struct BallotContext {
+    org: i64,
+    meeting: Meeting,
+    poll: federa_core::governance::Poll,
+    subject: String,
+    subject_href: String,
+    text: Vec<String>,
+    candidates: Vec<(u32, String)>,
+    instructions: String,
+    names: Names,
+}
+
+async fn ballot_context(s: &AppState, pid: u64, l: Locale) -> Result<BallotContext, AppError> {
+    let rec = s.store.get_poll(PollId(pid)).await.map_err(store_err)?;
+    let (org, meeting) = load_meeting(s, rec.meeting.0).await?;
+    let poll = rec.poll;
+    let (subject, subject_href) = poll_subject(l, &meeting, &poll.subject);
+    let (mut text, mut candidates, mut instructions) = (Vec::new(), Vec::new(), String::new());
+    match poll.subject {
+        PollSubject::Motion { motion } => {
+            if let Ok(mo) = meeting.motion(motion) {
+                text = mo.text.clone();
+                instructions = l.fill(
+                    "gov.ballot.motion_rule",
+                    &[("rule", &majority_text(l, &mo.majority))],
+                );
+            }
+        }
+        PollSubject::Election { election, round } => {
+            if let Ok(e) = meeting.election(election)
+                && let Some(r) = e.rounds.iter().find(|r| r.number == round)
+            {
+                candidates = r
+                    .candidates
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &i)| {
+                        (
+                            k as u32,
+                            e.candidates
+                                .get(i)
+                                .map(|x| x.name.clone())
+                                .unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                instructions = match poll.form {
+                    BallotForm::Ranking { .. } => l.t("gov.ballot.rank_rule").into(),
+                    _ => l.fill("gov.ballot.marks_rule", &[("seats", &r.seats.to_string())]),
+                };
+            }
+        }
+    }
+    let names = names_for(s, org, poll.entitled.keys().copied(), l).await;
+    Ok(BallotContext {
+        org,
+        meeting,
+        poll,
+        subject,
+        subject_href,
+        text,
+        candidates,
+        instructions,
+        names,
+    })
+}
+
+/// The votes the viewer casts in the poll: their own holders' and those whose proxy they carry.
+fn voters_of(bc: &BallotContext, mine: &[Holder], l: Locale) -> Vec<BallotChoice> {
+    bc.poll
+        .entitled
+        .iter()
+        .filter(|(_, e)| mine.contains(&e.cast_by))
+        .map(|(h, e)| BallotChoice {
+            key: holder_key(*h),
+            label: if *h == e.cast_by {
+                holder_name(&bc.names, l, *h)
+            } else {
+                l.fill(
+                    "gov.ballot.for_proxy",
+                    &[("voter", &holder_name(&bc.names, l, *h))],
+                )
+            },
+            voted: bc.poll.voted.contains(h),
+        })
+        .collect()
+}
+
+fn form_kind(f: BallotForm) -> &'static str {
+    match f {
+        BallotForm::Motion => "motion",
+        BallotForm::Marks { .. } => "marks",
+        BallotForm::Ranking { .. } => "ranking",
+    }
+}
+
+async fn ballot_page(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(pid): Path<u64>,
+) -> Result<Response, AppError> {
+    auth.user()?;
+    let l = c.locale;
+    let bc = ballot_context(&s, pid, l).await?;
+    let mine = delegate_holders(&s, &auth, bc.org).await;
+    let voters = voters_of(&bc, &mine, l);
+    let open = bc.poll.state == PollState::Open;
+    let (message, status) = if !open {
+        (
+            Some(gov_message(
+                l,
+                &GovError::PollClosed { poll: bc.poll.id },
+                &bc.names,
+                &Bodies::default(),
+            )),
+            StatusCode::OK,
+        )
+    } else if voters.is_empty() {
+        (
+            Some(l.t("gov.ballot.not_entitled").to_string()),
+            StatusCode::FORBIDDEN,
+        )
+    } else {
+        (None, StatusCode::OK)
+    };
+    Ok(render(
+        &BallotPage {
+            poll_id: pid,
+            meeting_id: bc.meeting.id.0,
+            subject: bc.subject,
+            subject_href: bc.subject_href,
+            instructions: bc.instructions,
+            form: form_kind(bc.poll.form),
+            text: bc.text,
+            candidates: bc.candidates,
+            voters,
+            open,
+            secret: bc.poll.secrecy == Secrecy::Secret,
+            message,
+            c,
+        },
+        status,
+    ))
+}
+
+/// Reads the ballot from the form: `choice`; `mark` (repeated); `rank_N` (a number per
+/// candidate, blank for unranked, equal numbers for equal ranks).
+fn ballot_of(
+    form: &[(String, String)],
+    f: BallotForm,
+    poll: PollId,
+) -> Result<BallotContent, GovError> {
+    let bad = |why: &str| GovError::BadBallot {
+        poll,
+        why: why.into(),
+    };
+    match f {
+        BallotForm::Motion => {
+            let c = form
+                .iter()
+                .find(|(k, _)| k == "choice")
+                .map(|(_, v)| v.as_str());
+            let choice = match c {
+                Some("yes") => Choice::Yes,
+                Some("no") => Choice::No,
+                Some("abstain") => Choice::Abstain,
+                _ => return Err(bad("choose yes, no or abstain")),
+            };
+            Ok(BallotContent::Motion { choice })
+        }
+        BallotForm::Marks { .. } => {
+            let mut marked = std::collections::BTreeSet::new();
+            for (_, v) in form.iter().filter(|(k, _)| k == "mark") {
+                marked.insert(v.parse::<u32>().map_err(|_| bad("not a candidate"))?);
+            }
+            Ok(BallotContent::Marks { marked })
+        }
+        BallotForm::Ranking { .. } => {
+            let mut by_rank: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+            for (k, v) in form {
+                let Some(cand) = k.strip_prefix("rank_") else {
+                    continue;
+                };
+                if v.trim().is_empty() {
+                    continue;
+                }
+                let cand = cand.parse::<u32>().map_err(|_| bad("not a candidate"))?;
+                let rank = v
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|r| *r >= 1)
+                    .ok_or_else(|| bad("a rank is a whole number from 1"))?;
+                by_rank.entry(rank).or_default().push(cand);
+            }
+            Ok(BallotContent::Ranking {
+                ranks: by_rank.into_values().collect(),
+            })
+        }
+    }
+}
+
+async fn cast(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(pid): Path<u64>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    auth.user()?;
+    let l = c.locale;
+    let bc = ballot_context(&s, pid, l).await?;
+    auth.require(Action::Vote(bc.org))?;
+    let mine = delegate_holders(&s, &auth, bc.org).await;
+    let back = format!("/governance/polls/{pid}/ballot");
+    let voter = form
+        .iter()
+        .find(|(k, _)| k == "voter")
+        .and_then(|(_, v)| parse_holder(v))
+        .or_else(|| mine.first().copied());
+    let Some(voter) = voter else {
+        let e = GovError::NotEntitled {
+            poll: PollId(pid),
+            voter: Holder::Person(auth.user()?.id as u64),
+        };
+        return refused(&s, c, Some(bc.org), e.into(), back).await;
+    };
+    // The vote is cast by whoever carries it, if the viewer represents them; else by the
+    // viewer's own holder, which the rules then refuse (not entitled, or not the carrier).
+    let by = bc
+        .poll
+        .entitled
+        .get(&voter)
+        .map(|e| e.cast_by)
+        .filter(|b| mine.contains(b))
+        .or_else(|| mine.first().copied())
+        .unwrap_or(voter);
+    if !mine.contains(&by) {
+        let e = GovError::NotEntitled {
+            poll: PollId(pid),
+            voter,
+        };
+        return refused(&s, c, Some(bc.org), e.into(), back).await;
+    }
+    let ballot = match ballot_of(&form, bc.poll.form, bc.poll.id) {
+        Ok(b) => b,
+        Err(e) => return refused(&s, c, Some(bc.org), e.into(), back).await,
+    };
+    match s
+        .store
+        .cast_vote(auth.actor(), PollId(pid), by, voter, ballot)
+        .await
+    {
+        Ok(receipt) => {
+            let after = ballot_context(&s, pid, l).await?;
+            let remaining = voters_of(&after, &mine, l)
+                .into_iter()
+                .filter(|v| !v.voted)
+                .collect();
+            Ok(render(
+                &ReceiptPage {
+                    meeting_id: bc.meeting.id.0,
+                    poll_id: pid,
+                    subject: bc.subject,
+                    voter: holder_name(&bc.names, l, receipt.voter),
+                    weight: receipt.weight,
+                    remaining,
+                    c,
+                },
+                StatusCode::OK,
+            ))
+        }
+        Err(e) => refused(&s, c, Some(bc.org), e, back).await,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documents
+
+#[derive(Template)]
+#[template(path = "governance/document.html")]
+struct DocumentPage {
+    c: Ctx,
+    id: u64,
+    org_id: i64,
+    title: String,
+    versions: Vec<(u32, String, &'static str, String)>,
+    numbers: Vec<(u32, bool)>,
+    numbers_b: Vec<(u32, bool)>,
+    a: u32,
+    b: u32,
+    diff: Vec<(&'static str, Runs)>,
+    current: Vec<String>,
+}
+
+async fn document_page(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    let l = c.locale;
+    let rec = s
+        .store
+        .get_document(DocumentId(id))
+        .await
+        .map_err(store_err)?;
+    let d = rec.document;
+    let versions = d
+        .versions
+        .iter()
+        .map(|v| {
+            let (code, class) = match v.status {
+                VersionStatus::Draft => ("draft", "draft"),
+                VersionStatus::Adopted => ("adopted_version", "adopted"),
+                VersionStatus::Superseded => ("superseded", "superseded"),
+            };
+            let mut info = state(l, code);
+            if let Some(a) = &v.adoption {
+                info = l.fill(
+                    "gov.doc.adopted_by",
+                    &[
+                        ("status", &info),
+                        ("meeting", &a.meeting.to_string()),
+                        ("motion", &a.motion.to_string()),
+                        ("at", &when(a.at)),
+                    ],
+                );
+            }
+            if let Some(b) = v.based_on {
+                info.push_str(&l.fill("gov.doc.based_on", &[("version", &b.to_string())]));
+            }
+            (v.number, info, class, String::new())
+        })
+        .collect();
+    let numbers: Vec<u32> = d.versions.iter().map(|v| v.number).collect();
+    let last = numbers.last().copied().unwrap_or(1);
+    let get = |k: &str| q.get(k).and_then(|v| v.parse::<u32>().ok());
+    let b = get("b").unwrap_or(d.current.unwrap_or(last));
+    let a = get("a").unwrap_or_else(|| {
+        d.version(b)
+            .ok()
+            .and_then(|v| v.based_on)
+            .unwrap_or(1.max(b.saturating_sub(1)))
+    });
+    let diff = match d.compare(a, b) {
+        Ok(diff) => diff
+            .iter()
+            .map(|p| match p {
+                ParagraphDiff::Same { text } => ("same", vec![("same", text.clone())]),
+                ParagraphDiff::Added { text } => ("added", vec![("added", text.clone())]),
+                ParagraphDiff::Removed { text } => ("removed", vec![("removed", text.clone())]),
+                ParagraphDiff::Changed { changes } => ("changed", runs(changes)),
+            })
+            .collect(),
+        Err(e) => {
+            return refused(
+                &s,
+                c,
+                Some(rec.organisation_id),
+                e.into(),
+                format!("/governance/documents/{id}"),
+            )
+            .await;
+        }
+    };
+    let current = d
+        .current
+        .and_then(|n| d.version(n).ok())
+        .map(|v| v.paragraphs.clone())
+        .unwrap_or_default();
+    Ok(render(
+        &DocumentPage {
+            id,
+            org_id: rec.organisation_id,
+            title: d.title.clone(),
+            versions,
+            numbers: numbers.iter().map(|&n| (n, n == a)).collect(),
+            numbers_b: numbers.iter().map(|&n| (n, n == b)).collect(),
+            a,
+            b,
+            diff,
+            current,
+            c,
+        },
+        StatusCode::OK,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Minutes, results, calendar
+
+/// The minutes in the reader's language: what the HTML page and the PDF both show.
+pub struct MinutesView {
+    pub title: String,
+    pub subtitle: String,
+    pub facts: Vec<(String, String)>,
+    pub attendance_summary: String,
+    pub attendance: Vec<(String, String)>,
+    pub quorum: String,
+    pub items: Vec<MinItem>,
+    pub elections: Vec<MinElection>,
+}
+
+pub struct MinItem {
+    pub heading: String,
+    pub motions: Vec<MinMotion>,
+}
+
+pub struct MinMotion {
+    pub title: String,
+    pub document: Option<String>,
+    pub text: Vec<String>,
+    pub amendments: Vec<(String, Runs)>,
+    pub majority: String,
+    pub poll: Option<String>,
+    pub result: Option<String>,
+    pub roll_call: Vec<(String, String)>,
+}
+
+pub struct MinElection {
+    pub heading: String,
+    pub method: String,
+    pub candidates: String,
+    pub rounds: Vec<MinRound>,
+    pub elected: String,
+}
+
+pub struct MinRound {
+    pub heading: String,
+    pub poll: Option<String>,
+    pub table: Option<TableView>,
+    pub elected: String,
+}
+
+fn poll_sentence(l: Locale, p: &minutes::PollRecord) -> String {
+    l.fill(
+        "gov.min.poll",
+        &[
+            ("poll", &p.id.to_string()),
+            ("secrecy", &secrecy(l, p.secrecy)),
+            ("opened", &when(p.opened_at)),
+            ("closed", &when_opt(p.closed_at)),
+            ("present", &p.quorum.present.to_string()),
+            ("members", &p.quorum.members.to_string()),
+            ("required", &p.quorum.required.to_string()),
+            ("voted", &p.voted.to_string()),
+            ("entitled", &p.entitled.to_string()),
+        ],
+    )
+}
+
+fn minutes_view(l: Locale, m: &Minutes) -> MinutesView {
+    let a = &m.attendance;
+    let mut facts = vec![
+        (l.t("gov.meeting.notice_at").to_string(), when(m.notice_at)),
+        (l.t("gov.meeting.starts_at").into(), when(m.starts_at)),
+        (l.t("gov.meeting.opened_at").into(), when_opt(m.opened_at)),
+        (l.t("gov.meeting.closed_at").into(), when_opt(m.closed_at)),
+        (l.t("gov.meeting.state").into(), state(l, m.state.as_str())),
+    ];
+    if let Some(by) = m.approved_by {
+        facts.push((
+            l.t("gov.meeting.minutes_approved_by").into(),
+            l.fill("gov.meeting.meeting_n", &[("id", &by.to_string())]),
+        ));
+    }
+    let motion = |mo: &minutes::MotionRecord| MinMotion {
+        title: mo.title.clone(),
+        document: mo.document.as_ref().map(|(_, t, v)| {
+            l.fill(
+                "gov.motion.adopts",
+                &[("document", t), ("version", &v.to_string())],
+            )
+        }),
+        text: mo.text.clone(),
+        amendments: mo
+            .amendments
+            .iter()
+            .map(|am| {
+                let st = match am.state {
+                    federa_core::governance::AmendmentState::Proposed => "proposed",
+                    federa_core::governance::AmendmentState::Accepted => "accepted",
+                    federa_core::governance::AmendmentState::Rejected => "rejected_amendment",
+                };
+                (
+                    format!(
+                        "{} ({})",
+                        l.fill(
+                            "gov.amendment.heading",
+                            &[("paragraph", &am.paragraph.to_string())]
+                        ),
+                        state(l, st)
+                    ),
+                    runs(&am.diff),
+                )
+            })
+            .collect(),
+        majority: majority_text(l, &mo.majority),
+        poll: mo.poll.as_ref().map(|p| poll_sentence(l, p)),
+        result: mo.decision.as_ref().map(|d| {
+            l.fill(
+                "gov.min.result",
+                &[
+                    (
+                        "result",
+                        l.t(if d.adopted {
+                            "gov.result.adopted"
+                        } else {
+                            "gov.result.rejected"
+                        }),
+                    ),
+                    ("yes", &d.counts.yes.to_string()),
+                    ("no", &d.counts.no.to_string()),
+                    ("abstain", &d.counts.abstain.to_string()),
+                    ("threshold", &d.threshold.to_string()),
+                    ("base", &d.base.to_string()),
+                    ("rule", &majority_text(l, &d.majority)),
+                ],
+            )
+        }),
+        roll_call: mo
+            .poll
+            .as_ref()
+            .map(|p| {
+                p.roll_call
+                    .iter()
+                    .map(|(n, ch)| (n.clone(), choice(l, *ch)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let mut items: Vec<MinItem> = m
+        .items
+        .iter()
+        .map(|i| MinItem {
+            heading: format!("{}. {}", i.number, i.title),
+            motions: i.motions.iter().map(motion).collect(),
+        })
+        .collect();
+    if !m.unscheduled.is_empty() {
+        items.push(MinItem {
+            heading: l.t("gov.min.unscheduled").into(),
+            motions: m.unscheduled.iter().map(motion).collect(),
+        });
+    }
+    MinutesView {
+        title: m.title.clone(),
+        subtitle: l.fill(
+            "gov.term.heading",
+            &[
+                ("number", &m.term_number.to_string()),
+                ("body", &m.body_name),
+            ],
+        ),
+        facts,
+        attendance_summary: l.fill(
+            "gov.min.attendance",
+            &[
+                ("members", &a.members.to_string()),
+                ("in_person", &a.in_person.to_string()),
+                ("by_proxy", &a.by_proxy.to_string()),
+                ("absent", &a.absent.to_string()),
+            ],
+        ),
+        attendance: a
+            .lines
+            .iter()
+            .map(|x| {
+                let p = match &x.presence {
+                    minutes::PresenceRecord::Present => l.t("gov.presence.present").to_string(),
+                    minutes::PresenceRecord::Proxy { carrier_name, .. } => {
+                        l.fill("gov.presence.proxy", &[("carrier", carrier_name)])
+                    }
+                    minutes::PresenceRecord::Absent => l.t("gov.presence.absent").to_string(),
+                };
+                (x.name.clone(), p)
+            })
+            .collect(),
+        quorum: l.fill(
+            "gov.min.quorum",
+            &[
+                ("rule", &quorum_text(l, &m.quorum.rule)),
+                ("present", &m.quorum.present.to_string()),
+                ("members", &m.quorum.members.to_string()),
+                ("required", &m.quorum.required.to_string()),
+            ],
+        ),
+        items,
+        elections: m
+            .elections
+            .iter()
+            .map(|e| MinElection {
+                heading: {
+                    let what = match &e.fills {
+                        Fills::Seats => e.body_name.clone(),
+                        Fills::Office { office: k } => office(l, k),
+                    };
+                    l.fill(
+                        "gov.election.heading",
+                        &[("what", &what), ("seats", &e.seats.to_string())],
+                    )
+                },
+                method: method(l, &e.method),
+                candidates: e
+                    .candidates
+                    .iter()
+                    .map(|x| x.name.clone())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                rounds: e
+                    .rounds
+                    .iter()
+                    .map(|r| MinRound {
+                        heading: l.fill(
+                            "gov.round.heading",
+                            &[
+                                ("round", &r.number.to_string()),
+                                ("seats", &r.seats.to_string()),
+                                ("candidates", &r.candidates.len().to_string()),
+                            ],
+                        ),
+                        poll: r.poll.as_ref().map(|p| poll_sentence(l, p)),
+                        table: r.table.as_ref().map(|t| table_view(l, t)),
+                        elected: r.elected.join("、"),
+                    })
+                    .collect(),
+                elected: e.elected.join("、"),
+            })
+            .collect(),
+    }
+}
+
+async fn minutes_of(s: &AppState, id: u64, l: Locale) -> Result<(i64, Meeting, Minutes), AppError> {
+    let (org, m) = load_full_meeting(s, id).await?;
+    let bodies = s.store.bodies(org).await.map_err(store_err)?.bodies;
+    let documents: Vec<_> = s
+        .store
+        .list_documents(org)
+        .await
+        .map_err(store_err)?
+        .into_iter()
+        .map(|d| d.document)
+        .collect();
+    let names = names_for(s, org, m.roll.keys().copied(), l).await;
+    let min = minutes::minutes(&m, &bodies, &documents, &names).map_err(AppError::internal)?;
+    Ok((org, m, min))
+}
+
+#[derive(Template)]
+#[template(path = "governance/minutes.html")]
+struct MinutesPage {
+    c: Ctx,
+    id: u64,
+    v: MinutesView,
+}
+
+async fn minutes_page(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+) -> Result<Response, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    let (_, _, min) = minutes_of(&s, id, c.locale).await?;
+    let v = minutes_view(c.locale, &min);
+    Ok(render(&MinutesPage { c, id, v }, StatusCode::OK))
+}
+
+/// The minutes as lines for the PDF.
+fn pdf_lines(l: Locale, v: &MinutesView) -> Vec<super::minutes_pdf::Line> {
+    use super::minutes_pdf::Line;
+    let mut out = vec![
+        Line::heading(v.title.clone(), 18.0),
+        Line::text(v.subtitle.clone(), 0.0),
+    ];
+    for (k, val) in &v.facts {
+        out.push(Line::text(format!("{k}: {val}"), 0.0));
+    }
+    out.push(Line::heading(l.t("gov.min.attendance_h"), 13.0));
+    out.push(Line::text(v.attendance_summary.clone(), 0.0));
+    out.push(Line::text(v.quorum.clone(), 0.0));
+    let present: Vec<String> = v
+        .attendance
+        .iter()
+        .map(|(n, p)| format!("{n} ({p})"))
+        .collect();
+    out.push(Line::text(present.join("; "), 12.0));
+    out.push(Line::heading(l.t("gov.min.business_h"), 13.0));
+    for item in &v.items {
+        out.push(Line::heading(item.heading.clone(), 11.5));
+        for mo in &item.motions {
+            out.push(Line::text(
+                format!("{}: {}", l.t("gov.motion.title"), mo.title),
+                0.0,
+            ));
+            if let Some(d) = &mo.document {
+                out.push(Line::text(d.clone(), 12.0));
+            }
+            for p in &mo.text {
+                out.push(Line::text(p.clone(), 12.0));
+            }
+            for (h, diff) in &mo.amendments {
+                let text: String = diff
+                    .iter()
+                    .map(|(k, t)| match *k {
+                        "added" => format!("[+{t}]"),
+                        "removed" => format!("[-{t}]"),
+                        _ => t.clone(),
+                    })
+                    .collect();
+                out.push(Line::text(format!("{h}: {text}"), 12.0));
+            }
+            out.push(Line::text(
+                format!("{}: {}", l.t("gov.motion.majority"), mo.majority),
+                12.0,
+            ));
+            if let Some(p) = &mo.poll {
+                out.push(Line::text(p.clone(), 12.0));
+            }
+            if let Some(r) = &mo.result {
+                out.push(Line::text(r.clone(), 12.0));
+            }
+        }
+    }
+    for e in &v.elections {
+        out.push(Line::heading(e.heading.clone(), 11.5));
+        out.push(Line::text(
+            format!("{}: {}", l.t("gov.election.method"), e.method),
+            0.0,
+        ));
+        out.push(Line::text(
+            format!("{}: {}", l.t("gov.election.candidates"), e.candidates),
+            0.0,
+        ));
+        for r in &e.rounds {
+            out.push(Line::text(r.heading.clone(), 6.0));
+            if let Some(p) = &r.poll {
+                out.push(Line::text(p.clone(), 12.0));
+            }
+            if let Some(t) = &r.table {
+                for (name, votes, status, _) in &t.rows {
+                    out.push(Line::text(
+                        format!("{name}: {} — {status}", votes.join(" → ")),
+                        12.0,
+                    ));
+                }
+            }
+            out.push(Line::text(
+                format!("{}: {}", l.t("gov.election.elected"), r.elected),
+                12.0,
+            ));
+        }
+        out.push(Line::text(
+            format!("{}: {}", l.t("gov.election.elected"), e.elected),
+            0.0,
+        ));
+    }
+    out
+}
+
+async fn minutes_pdf(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+) -> Result<Response, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    let l = c.locale;
+    let (_, _, min) = minutes_of(&s, id, l).await?;
+    let v = minutes_view(l, &min);
+    let lines = pdf_lines(l, &v);
+    let title = format!("{} — {}", v.title, l.t("gov.min.title"));
+    let pdf =
+        tokio::task::spawn_blocking(move || super::minutes_pdf::render(&title, l.code(), &lines))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"minutes-{id}.pdf\""),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+async fn results_csv(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+) -> Result<Response, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    let (_, _, min) = minutes_of(&s, id, c.locale).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(minutes::ResultRow::HEADER)
+        .map_err(AppError::internal)?;
+    for r in minutes::result_rows(&min) {
+        w.write_record(r.cells()).map_err(AppError::internal)?;
+    }
+    let body = w.into_inner().map_err(AppError::internal)?;
+    // A byte order mark, so that spreadsheet programs read the Chinese names as UTF-8.
+    let mut out = "\u{feff}".as_bytes().to_vec();
+    out.extend(body);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"results-{id}.csv\""),
+            ),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+async fn meeting_ics(
+    State(s): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+) -> Result<Response, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    let (org, m) = load_meeting(&s, id).await?;
+    let bodies = s.store.bodies(org).await.map_err(store_err)?.bodies;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string();
+    let ev = minutes::calendar_event(
+        &m,
+        &bodies,
+        host.split(':').next().unwrap_or("localhost"),
+        time::Duration::hours(3),
+        OffsetDateTime::now_utc(),
+    );
+    let url = format!("http://{host}/governance/meetings/{id}");
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"meeting-{id}.ics\""),
+            ),
+        ],
+        super::ical::calendar(&ev, &url),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_read_with_their_numbers_in_both_languages() {
+        let e = GovError::NoQuorum {
+            present: 61,
+            required: 62,
+        };
+        for l in [Locale::En, Locale::ZhCn] {
+            let m = gov_message(l, &e, &Names::new(), &Bodies::default());
+            assert!(m.contains("61") && m.contains("62"), "{m}");
+        }
+        let mut names = Names::new();
+        names.insert(Holder::Unit(5), "重庆网".into());
+        let e = GovError::AlreadyVoted {
+            poll: PollId(3),
+            voter: Holder::Unit(5),
+        };
+        assert!(gov_message(Locale::ZhCn, &e, &names, &Bodies::default()).contains("重庆网"));
+    }
+
+    #[test]
+    fn every_refusal_code_has_a_translation() {
+        let keys = crate::i18n::keys(Locale::En);
+        let codes = [
+            "meeting_state",
+            "notice_too_short",
+            "not_on_roll",
+            "proxies_not_allowed",
+            "too_many_proxies",
+            "carrier_not_present",
+            "proxy_to_self",
+            "no_quorum",
+            "no_such_agenda_item",
+            "no_such_motion",
+            "no_such_election",
+            "no_such_poll",
+            "no_such_term",
+            "no_such_body",
+            "duplicate_id",
+            "motion_state",
+            "motion_in_poll",
+            "no_such_paragraph",
+            "no_such_amendment",
+            "poll_closed",
+            "poll_still_open",
+            "not_entitled",
+            "already_voted",
+            "not_proxy",
+            "bad_ballot",
+            "ineligible",
+            "not_a_candidate",
+            "duplicate_candidate",
+            "election_state",
+            "no_candidates",
+            "seats_full",
+            "count_failed",
+            "decision_failed",
+            "no_such_version",
+            "not_adopted",
+        ];
+        for code in codes {
+            let key = format!("error.{code}");
+            assert!(keys.contains(&key.as_str()), "{key} is missing");
+        }
+    }
+
+    #[test]
+    fn majorities_read_in_both_languages() {
+        assert_eq!(
+            majority_text(Locale::En, &Majority::TWO_THIRDS_OF_PRESENT),
+            "at least two thirds of the members present"
+        );
+        assert_eq!(
+            majority_text(Locale::ZhCn, &Majority::TWO_THIRDS_OF_PRESENT),
+            "到会成员的三分之二以上（含本数）"
+        );
+    }
+
+    #[test]
+    fn ballots_are_read_from_the_form() {
+        let f = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let p = PollId(1);
+        assert_eq!(
+            ballot_of(&f(&[("choice", "no")]), BallotForm::Motion, p).unwrap(),
+            BallotContent::Motion { choice: Choice::No }
+        );
+        assert_eq!(
+            ballot_of(&f(&[]), BallotForm::Motion, p)
+                .unwrap_err()
+                .code(),
+            "bad_ballot"
+        );
+        assert_eq!(
+            ballot_of(
+                &f(&[
+                    ("rank_2", "1"),
+                    ("rank_0", "2"),
+                    ("rank_1", ""),
+                    ("rank_3", "2")
+                ]),
+                BallotForm::Ranking { candidates: 4 },
+                p
+            )
+            .unwrap(),
+            BallotContent::Ranking {
+                ranks: vec![vec![2], vec![0, 3]]
+            }
+        );
+        assert_eq!(
+            ballot_of(
+                &f(&[("rank_0", "x")]),
+                BallotForm::Ranking { candidates: 4 },
+                p
+            )
+            .unwrap_err()
+            .code(),
+            "bad_ballot"
+        );
+    }
+}

@@ -1,0 +1,280 @@
+//! The key governance screens in headless Chromium (through chromedriver and fantoccini): the
+//! secretariat signs in, watches the quorum of the congress, opens it, opens and closes the vote
+//! on the charter and sees its result, then runs the council election and sees its rounds.
+//! Each screen is checked for its content and saved as a screenshot under
+//! `tests-output/governance/` at the workspace root. A missing Chromium fails the test.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use federa_core::governance::*;
+use federa_store::Actor;
+use serde_json::json;
+use tally::decision::Choice;
+
+use crate::governance_pages::set_up;
+use crate::support::{PASSWORD, TestApp};
+
+fn path_of(var: &str, default: &str) -> PathBuf {
+    let path = PathBuf::from(std::env::var(var).unwrap_or_else(|_| default.into()));
+    assert!(
+        path.exists(),
+        "{} not found (install Debian's chromium and chromium-driver, as scripts/test does, or \
+         set {var})",
+        path.display()
+    );
+    path
+}
+
+/// Kills chromedriver when the test ends, however it ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn output_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests-output/governance");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(b: &Client, name: &str) {
+    let png = b.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+    assert!(png.len() > 5_000, "{name} looks blank");
+    std::fs::write(output_dir().join(name), png).unwrap();
+}
+
+async fn text_of(b: &Client, css: &str) -> String {
+    b.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn click(b: &Client, css: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
+    let chrome = path_of("FEDERA_CHROMIUM", "/usr/bin/chromium");
+    let driver = path_of("FEDERA_CHROMEDRIVER", "/usr/bin/chromedriver");
+    let app = TestApp::sqlite().await;
+    let g = set_up(&app).await;
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _driver = Driver(
+        Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting chromedriver"),
+    );
+    let driver_url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..600 {
+        if http
+            .get(format!("{driver_url}/status"))
+            .send()
+            .await
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "chromedriver never answered");
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chrome,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--no-first-run", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,1000", "--lang=zh-CN",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .expect("starting a Chromium session");
+
+    // The secretariat signs in, straight to the meeting.
+    let mp = format!("/governance/meetings/{}", g.meeting);
+    b.goto(&app.url(&format!("/signin?next={mp}")))
+        .await
+        .unwrap();
+    b.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys("sec")
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    click(&b, "form button[type=submit]").await;
+    b.wait().for_element(Locator::Id("quorum")).await.unwrap();
+    b.goto(&app.url(&format!("/lang/zh-CN?back={mp}")))
+        .await
+        .unwrap();
+
+    // 1. The meeting with its quorum: 5 of 6 (one by proxy), two thirds needed.
+    let q = text_of(&b, "#quorum").await;
+    assert!(q.contains("5 / 6") && q.contains("4"), "{q}");
+    assert!(q.contains("已达法定人数"), "{q}");
+    let roll = text_of(&b, "#roll").await;
+    assert!(
+        roll.contains("委托（华龙网）") && roll.contains("缺席"),
+        "{roll}"
+    );
+    shot(&b, "meeting-quorum-zh.png").await;
+    b.set_window_size(390, 844).await.unwrap();
+    b.refresh().await.unwrap();
+    assert!(text_of(&b, "#quorum").await.contains("5 / 6"));
+    shot(&b, "meeting-quorum-phone-zh.png").await;
+    b.set_window_size(1280, 1000).await.unwrap();
+
+    // 2. The presiding officer opens the meeting and the vote on the charter.
+    click(&b, ".controls button.primary").await;
+    let state = text_of(&b, ".head .badge").await;
+    assert_eq!(state, "进行中");
+    b.find(Locator::Css(&format!("#sec-m{}", g.motion)))
+        .await
+        .unwrap()
+        .select_by_value("named")
+        .await
+        .unwrap();
+    click(&b, "form input[value=open_motion_poll] ~ button").await;
+    let polls = text_of(&b, ".polls").await;
+    assert!(
+        polls.contains("通过章程") && polls.contains("已投 0 / 应投 5"),
+        "{polls}"
+    );
+    let poll = app
+        .store
+        .get_meeting(MeetingId(g.meeting))
+        .await
+        .unwrap()
+        .meeting
+        .polls[0]
+        .id;
+    let u = &g.units;
+    for (by, voter, c) in [
+        (u[1], u[1], Choice::Yes),
+        (u[2], u[2], Choice::Yes),
+        (u[3], u[3], Choice::Yes),
+        (u[4], u[4], Choice::No),
+        (u[1], u[5], Choice::Yes),
+    ] {
+        app.store
+            .cast_vote(Actor::System, poll, by, voter, vote(c))
+            .await
+            .unwrap();
+    }
+    b.refresh().await.unwrap();
+    assert!(text_of(&b, ".polls").await.contains("已投 5 / 应投 5"));
+    click(&b, ".polls button.danger").await;
+    b.goto(&app.url(&format!("{mp}/motions/{}", g.motion)))
+        .await
+        .unwrap();
+    let result = text_of(&b, "#result").await;
+    assert!(result.contains("表决结果: 通过"), "{result}");
+    assert!(
+        result.contains("赞成 4 票，达到所需的 4 票（基数 5）"),
+        "{result}"
+    );
+    assert!(
+        text_of(&b, "#majority")
+            .await
+            .contains("到会成员的三分之二以上")
+    );
+    shot(&b, "charter-result-zh.png").await;
+    // The same result in English, through the visible switch.
+    b.goto(&app.url(&format!("/lang/en?back={mp}/motions/{}", g.motion)))
+        .await
+        .unwrap();
+    let result = text_of(&b, "#result").await;
+    assert!(result.contains("Result: Adopted"), "{result}");
+    shot(&b, "charter-result-en.png").await;
+    b.goto(&app.url(&format!("/lang/zh-CN?back={mp}")))
+        .await
+        .unwrap();
+
+    // 3. The council election: a round opened from the page, counted by STV.
+    text_of(&b, "#quorum").await;
+    click(&b, "form input[value=open_election_poll] ~ button").await;
+    let epoll = app
+        .store
+        .get_meeting(MeetingId(g.meeting))
+        .await
+        .unwrap()
+        .meeting
+        .polls[1]
+        .id;
+    let rank = |r: &[u32]| BallotContent::Ranking {
+        ranks: r.iter().map(|&c| vec![c]).collect(),
+    };
+    for (by, voter, ballot) in [
+        (u[1], u[1], rank(&[0, 1])),
+        (u[2], u[2], rank(&[2, 3])),
+        (u[3], u[3], rank(&[2])),
+        (u[4], u[4], rank(&[3, 2])),
+        (u[1], u[5], rank(&[1, 0])),
+    ] {
+        app.store
+            .cast_vote(Actor::System, epoll, by, voter, ballot)
+            .await
+            .unwrap();
+    }
+    b.refresh().await.unwrap();
+    click(&b, ".polls button.danger").await;
+    b.goto(&app.url(&format!("{mp}/elections/{}", g.election)))
+        .await
+        .unwrap();
+    let table = text_of(&b, "table.rounds").await;
+    assert!(table.contains("当选票额"), "{table}");
+    assert!(
+        table.contains("轮次 1") && table.contains("轮次 2"),
+        "{table}"
+    );
+    let elected = b.find_all(Locator::Css("#elected li")).await.unwrap();
+    assert_eq!(elected.len(), 2);
+    shot(&b, "council-rounds-zh.png").await;
+    b.set_window_size(390, 844).await.unwrap();
+    b.refresh().await.unwrap();
+    text_of(&b, "table.rounds").await;
+    shot(&b, "council-rounds-phone-zh.png").await;
+
+    b.close().await.unwrap();
+    app.finish().await;
+}
