@@ -1155,3 +1155,229 @@ async fn a_failing_mail_server_loses_no_circular() {
     assert!(page.contains("发送失败"));
     app.finish().await;
 }
+
+/// Kills chromedriver when the test ends, however it ends.
+struct Driver(std::process::Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Headless Chromium: the representative acknowledges a circular in the inbox, the
+/// secretariat sees it on the progress page and opens the statistics page, whose SVG charts
+/// load with their Chinese labels, on a desktop and on a phone without sideways scrolling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_acknowledges_a_circular_and_shows_statistics() {
+    use fantoccini::{ClientBuilder, Locator};
+
+    let chrome = std::env::var("FEDERA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let driver_bin =
+        std::env::var("FEDERA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    assert!(
+        std::path::Path::new(&chrome).exists() && std::path::Path::new(&driver_bin).exists(),
+        "Chromium and chromedriver are needed (scripts/test installs them)"
+    );
+    let app = TestApp::sqlite().await;
+    let (a, _) = units(&app).await;
+    let circ = app
+        .store
+        .send_circular(
+            Actor::System,
+            app.home,
+            &CircularInput {
+                title: "关于开展网络安全宣传周活动的通知".into(),
+                body: "请各会员单位确认回执。".into(),
+                audience: Audience::All,
+                statuses: vec![],
+                acknowledge_by: None,
+                attachments: vec![],
+                email: false,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let _driver = Driver(
+        std::process::Command::new(driver_bin)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting chromedriver"),
+    );
+    let driver_url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..600 {
+        if http
+            .get(format!("{driver_url}/status"))
+            .send()
+            .await
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "chromedriver never answered");
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": chrome,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--no-first-run", "--disable-component-update", "--disable-sync",
+                "--window-size=1280,900", "--lang=zh-CN",
+                format!("--user-data-dir={}", profile.path().display()),
+            ],
+        }),
+    );
+    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&driver_url)
+        .await
+        .expect("starting a Chromium session");
+    let sign_in = |user: &'static str| {
+        let b = b.clone();
+        let url = app.url("/signin");
+        async move {
+            b.goto(&url).await.unwrap();
+            b.find(Locator::Id("username"))
+                .await
+                .unwrap()
+                .send_keys(user)
+                .await
+                .unwrap();
+            b.find(Locator::Id("password"))
+                .await
+                .unwrap()
+                .send_keys(crate::support::PASSWORD)
+                .await
+                .unwrap();
+            b.find(Locator::Css("form button[type=submit]"))
+                .await
+                .unwrap()
+                .click()
+                .await
+                .unwrap();
+            b.wait()
+                .for_element(Locator::Css("table.list"))
+                .await
+                .unwrap();
+        }
+    };
+    let out = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target")
+        })
+        .join("test-output");
+    std::fs::create_dir_all(&out).unwrap();
+
+    // Chinese through the visible switch; the representative opens the inbox and acknowledges.
+    b.goto(&app.url("/lang/zh-CN?back=/signin")).await.unwrap();
+    sign_in("rep").await;
+    b.goto(&app.url(&format!("/units/{a}/inbox")))
+        .await
+        .unwrap();
+    b.find(Locator::LinkText("关于开展网络安全宣传周活动的通知"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait()
+        .for_element(Locator::Css("form button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let done = b
+        .wait()
+        .for_element(Locator::Id("acknowledged"))
+        .await
+        .unwrap();
+    assert!(done.text().await.unwrap().contains("已回执于"));
+    b.find(Locator::Css("form[action='/signout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The secretariat sees it acknowledged.
+    sign_in("sec").await;
+    b.goto(&app.url(&format!("/circulars/{}", circ.id)))
+        .await
+        .unwrap();
+    let n = b.wait().for_element(Locator::Id("n-ack")).await.unwrap();
+    assert_eq!(n.text().await.unwrap(), "1");
+
+    // Statistics: every chart loads; on a phone nothing scrolls sideways.
+    for (w, h, shot) in [
+        (1280u32, 900u32, "engagement-statistics.png"),
+        (390, 844, "engagement-statistics-phone.png"),
+    ] {
+        b.set_window_size(w, h).await.unwrap();
+        b.goto(&app.url(&format!("/organisations/{}/statistics", app.home)))
+            .await
+            .unwrap();
+        b.wait()
+            .for_element(Locator::Css("img.chart"))
+            .await
+            .unwrap();
+        let mut loaded = Value::Null;
+        for _ in 0..200 {
+            loaded = b
+                .execute(
+                    "return Array.from(document.querySelectorAll('img.chart'))\
+                     .map(i => i.complete && i.naturalWidth > 0);",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            if loaded
+                .as_array()
+                .is_some_and(|v| v.iter().all(|x| x == true))
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let loaded = loaded.as_array().unwrap().clone();
+        assert_eq!(loaded.len(), 4, "four member charts (no participation yet)");
+        assert!(loaded.iter().all(|x| x == true), "every chart image loads");
+        let table = b.find(Locator::Id("table-district")).await.unwrap();
+        let text = table.text().await.unwrap();
+        assert!(text.contains("渝中区") && text.contains("江北区"), "{text}");
+        let overflow = b
+            .execute(
+                "return document.documentElement.scrollWidth - window.innerWidth;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            overflow.as_i64().unwrap() <= 0,
+            "sideways scroll at {w}px: {overflow}"
+        );
+        let png = b.screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        std::fs::write(out.join(shot), png).unwrap();
+    }
+    b.close().await.unwrap();
+    app.finish().await;
+}
