@@ -4,6 +4,7 @@ mod admin;
 mod app;
 mod bench_cmd;
 mod demo;
+mod import_cmd;
 mod seed;
 mod server;
 mod tally_cmd;
@@ -30,6 +31,9 @@ enum Command {
     /// Maintenance: create users.
     #[command(subcommand)]
     Admin(admin::AdminCommand),
+    /// Import member lists (CSV or XLSX) into the registry.
+    #[command(subcommand)]
+    Import(import_cmd::ImportCommand),
     /// Count an election from a ballot file (BLT, PrefLib, CSV, XLSX) and print the report.
     Tally(tally_cmd::TallyArgs),
     /// Measure the counting engine on synthetic and real elections, side by side with peers.
@@ -43,6 +47,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(args) => server::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Admin(cmd) => admin::run(cmd),
+        Command::Import(cmd) => import_cmd::run(cmd),
         Command::Tally(args) => tally_cmd::run(args),
         Command::Bench(args) => bench_cmd::run(args),
     }
