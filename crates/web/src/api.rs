@@ -65,8 +65,9 @@ impl utoipa::Modify for Security {
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     let mut doc = ApiDoc::openapi();
-    doc.merge(crate::engagement::api::EngagementDoc::openapi());
     doc.merge(crate::registry::RegistryDoc::openapi());
+    doc.merge(crate::engagement::api::EngagementDoc::openapi());
+    doc.merge(crate::governance::api::openapi_doc());
     Json(doc)
 }
 

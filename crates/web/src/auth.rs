@@ -105,6 +105,13 @@ pub enum Action {
     /// Read an organisation's member registry beyond the public directory: people, contacts,
     /// status history, dues (its admin, secretariat and member representatives).
     ReadMembers(i64),
+    /// Set up an organisation's bodies and terms, convene and run its meetings, open and close
+    /// votes (its admin and secretariat).
+    RunMeetings(i64),
+    /// Sign in to and vote in an organisation's meetings as a delegate (a member
+    /// representative; which seat holders the user speaks for is checked against the store's
+    /// delegate links).
+    Vote(i64),
 }
 
 /// The one permission table. A global admin may do everything; an organisation's admin and
@@ -134,7 +141,10 @@ pub fn authorize(
         Action::ReadMembers(org) => {
             has(org, &[Role::Admin, Role::Secretariat, Role::Representative])
         }
-        Action::ManageOrganisation(org) => has(org, &[Role::Admin, Role::Secretariat]),
+        Action::ManageOrganisation(org) | Action::RunMeetings(org) => {
+            has(org, &[Role::Admin, Role::Secretariat])
+        }
+        Action::Vote(org) => has(org, &[Role::Representative, Role::Admin, Role::Secretariat]),
     };
     if allowed {
         Ok(())

@@ -44,6 +44,15 @@ pub enum AppError {
     UnsupportedMediaType,
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A domain rule refused the operation (e.g. `not_entitled`, `no_quorum`); nothing was
+    /// written. `code` is the rule's own stable code.
+    #[error("{message}")]
+    Refused {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+        status: StatusCode,
+    },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -64,6 +73,7 @@ impl AppError {
             AppError::MissingField(_) => "missing_field",
             AppError::UnsupportedMediaType => "unsupported_media_type",
             AppError::PayloadTooLarge => "payload_too_large",
+            AppError::Refused { code, .. } => code,
             AppError::Internal(_) => "internal",
         }
     }
@@ -80,6 +90,7 @@ impl AppError {
             AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Refused { status, .. } => *status,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,6 +102,7 @@ impl AppError {
             AppError::Invalid(es) => es.first().map(|e| e.field.clone()),
             AppError::MalformedJson { field, .. } => field.clone(),
             AppError::UnknownField(f) | AppError::MissingField(f) => Some(f.clone()),
+            AppError::Refused { field, .. } => field.clone(),
             _ => None,
         }
     }

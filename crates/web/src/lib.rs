@@ -59,9 +59,10 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(pages::router())
         .merge(api::router())
-        .merge(engagement::router())
         .merge(registry::router())
+        .merge(governance::api::router())
         .merge(governance::pages::router())
+        .merge(engagement::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::resolve,

@@ -472,6 +472,32 @@ impl Store {
         })
     }
 
+    /// The organisation a meeting belongs to (a cheap look-up for permission checks).
+    pub async fn meeting_organisation(&self, id: MeetingId) -> GovResult<i64> {
+        let org: Option<i64> =
+            sqlx::query_scalar("SELECT organisation_id FROM gov_meetings WHERE id = $1")
+                .bind(id.0 as i64)
+                .fetch_optional(&self.pool)
+                .await?;
+        org.ok_or_else(|| StoreError::not_found("meeting", id).into())
+    }
+
+    /// The meeting and organisation a poll belongs to (a cheap look-up for permission checks).
+    pub async fn poll_organisation(&self, poll: PollId) -> GovResult<(MeetingId, i64)> {
+        let row = sqlx::query(
+            "SELECT m.id AS id, m.organisation_id AS org FROM gov_polls p \
+             JOIN gov_meetings m ON m.id = p.meeting_id WHERE p.id = $1",
+        )
+        .bind(poll.0 as i64)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(GovernanceError::Refused(GovError::NoSuchPoll { poll }))?;
+        Ok((
+            MeetingId(row.try_get::<i64, _>("id")? as u64),
+            row.try_get("org")?,
+        ))
+    }
+
     /// A meeting with its roll (its polls without voters and ballots).
     pub async fn get_meeting(&self, id: MeetingId) -> GovResult<MeetingRecord> {
         let mut tx = self.pool.begin().await?;

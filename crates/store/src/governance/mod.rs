@@ -95,6 +95,12 @@ impl Ids {
         id
     }
 
+    /// The same as [`Ids::fresh`].
+    #[allow(clippy::should_implement_trait)] // never ends, so not an iterator
+    pub fn next(&mut self) -> u64 {
+        self.fresh()
+    }
+
     async fn load(tx: &mut Transaction<'static, Any>) -> GovResult<Ids> {
         let next: i64 = sqlx::query_scalar("SELECT next_id FROM gov_ids WHERE id = 1")
             .fetch_one(&mut **tx)

@@ -7,6 +7,8 @@
 mod api;
 mod browser;
 mod engagement;
+mod founding_day;
+mod governance_api;
 mod governance_browser;
 mod governance_pages;
 mod i18n;
