@@ -133,16 +133,48 @@ pub struct Store {
 }
 
 static SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../migrations/sqlite/0001_init.sql")),
-    (2, "registry", include_str!("../migrations/sqlite/0002_registry.sql")),
-    (3, "engagement", include_str!("../migrations/sqlite/0003_engagement.sql")),
-    (4, "governance", include_str!("../migrations/sqlite/0004_governance.sql")),
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "registry",
+        include_str!("../migrations/sqlite/0002_registry.sql"),
+    ),
+    (
+        3,
+        "engagement",
+        include_str!("../migrations/sqlite/0003_engagement.sql"),
+    ),
+    (
+        4,
+        "governance",
+        include_str!("../migrations/sqlite/0004_governance.sql"),
+    ),
 ];
 static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "init", include_str!("../migrations/postgres/0001_init.sql")),
-    (2, "registry", include_str!("../migrations/postgres/0002_registry.sql")),
-    (3, "engagement", include_str!("../migrations/postgres/0003_engagement.sql")),
-    (4, "governance", include_str!("../migrations/postgres/0004_governance.sql")),
+    (
+        1,
+        "init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "registry",
+        include_str!("../migrations/postgres/0002_registry.sql"),
+    ),
+    (
+        3,
+        "engagement",
+        include_str!("../migrations/postgres/0003_engagement.sql"),
+    ),
+    (
+        4,
+        "governance",
+        include_str!("../migrations/postgres/0004_governance.sql"),
+    ),
 ];
 
 fn migrator(backend: Backend) -> sqlx::migrate::Migrator {

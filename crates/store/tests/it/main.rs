@@ -5,8 +5,8 @@
 
 mod accounts;
 mod audit;
-mod governance;
 mod engagement;
+mod governance;
 mod instances;
 mod orgs;
 mod registry;
