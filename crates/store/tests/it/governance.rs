@@ -613,3 +613,92 @@ async fn delegates_are_linked_to_holders(store: Store) {
     );
     assert_eq!(holder_key(Holder::Person(3)), "person:3");
 }
+
+/// One poll with 10,000 voters on SQLite: the secretariat signs them in at once, the poll
+/// snapshots them, every one votes (one transaction each, reading and writing a constant number
+/// of rows), and the count closes with every ballot. The time each step took is printed; there
+/// is no timing assertion.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_thousand_voters_in_one_poll_on_sqlite() {
+    const VOTERS: u64 = 10_000;
+    let db = crate::support::TestDb::sqlite().await;
+    let store = db.store.clone();
+    let f = federation(&store, 0).await;
+    let day = date!(2026 - 06 - 28);
+    let people: Vec<Holder> = (1..=VOTERS).map(Holder::Person).collect();
+    let t = std::time::Instant::now();
+    store
+        .update_bodies(f.org, SYS, "fill_seats", |b, _| {
+            let rules = b.body(f.congress)?.rules.clone();
+            b.term_mut(f.congress_term)?
+                .fill_seats(&rules, &people, day, None)
+        })
+        .await
+        .unwrap();
+    let m = congress_meeting(&store, &f).await;
+    let seated = t.elapsed();
+    let t = std::time::Instant::now();
+    let motion = store
+        .update_meeting(SYS, m, "sign_in_all", |m, _, ids| {
+            for p in &people {
+                m.sign_in(*p)?;
+            }
+            m.open(datetime!(2026-06-28 09:10 UTC))?;
+            let item = m.add_agenda_item("审议报告")?;
+            let id = MotionId(ids.fresh());
+            m.submit(Motion::new(
+                id,
+                "通过报告",
+                vec!["报告".into()],
+                Majority::SIMPLE,
+            ))?;
+            m.put_on_agenda(id, item)?;
+            Ok(id)
+        })
+        .await
+        .unwrap();
+    let poll = store
+        .open_motion_poll(
+            SYS,
+            m,
+            motion,
+            Secrecy::Secret,
+            datetime!(2026-06-28 09:30 UTC),
+        )
+        .await
+        .unwrap();
+    assert_eq!(poll.entitled, VOTERS);
+    let opened = t.elapsed();
+    let t = std::time::Instant::now();
+    for (i, p) in people.iter().enumerate() {
+        let choice = match i % 10 {
+            0..6 => Choice::Yes,
+            6..9 => Choice::No,
+            _ => Choice::Abstain,
+        };
+        store
+            .cast_vote(SYS, poll.poll, *p, *p, vote(choice))
+            .await
+            .unwrap();
+    }
+    let cast = t.elapsed();
+    let t = std::time::Instant::now();
+    let d = store
+        .close_motion_poll(SYS, poll.poll, datetime!(2026-06-28 11:00 UTC))
+        .await
+        .unwrap();
+    let closed = t.elapsed();
+    assert_eq!(
+        (d.counts.yes, d.counts.no, d.counts.abstain),
+        (6_000, 3_000, 1_000)
+    );
+    assert!(d.adopted);
+    let p = store.poll_progress(poll.poll).await.unwrap();
+    assert_eq!((p.voted, p.voted_weight), (VOTERS, VOTERS));
+    println!(
+        "10,000 voters on SQLite: seats and convening {seated:?}, sign-in and opening {opened:?}, \
+         10,000 votes {cast:?} ({:?} per vote), closing and counting {closed:?}",
+        cast / VOTERS as u32
+    );
+    db.finish().await;
+}
