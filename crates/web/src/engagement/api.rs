@@ -16,7 +16,7 @@ use federa_store::{
     ComplaintAdvance, ComplaintInput, ComplaintRecord, Convention, ConventionInput,
     ConventionRecord, FieldError, InboxItem, IndicatorInput, NewAttachment, Reminder, UnitContact,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::{actor_user, now, require_manage, require_represents, today};
@@ -66,6 +66,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/organisations/{id}/complaints",
             get(list_complaints).post(file_complaint),
+        )
+        .route(
+            "/api/organisations/{id}/complaint-body",
+            get(complaint_body).put(set_complaint_body),
         )
         .route("/api/complaints/{cid}", get(show_complaint))
         .route("/api/complaints/{cid}/steps", post(advance_complaint))
@@ -799,4 +803,45 @@ async fn advance_complaint(
             .advance_complaint(actor_user(&auth)?, cid, &step, today())
             .await?,
     ))
+}
+
+/// The body that handles an organisation's complaints (`board_of_supervisors` unless named).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ComplaintBody {
+    pub body: String,
+}
+
+/// Which body handles the organisation's complaints.
+#[utoipa::path(get, path = "/api/organisations/{id}/complaint-body", params(("id" = i64, Path)),
+    responses((status = 200, body = ComplaintBody)))]
+async fn complaint_body(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Json<ComplaintBody>, AppError> {
+    auth.require(Action::ReadRegistry)?;
+    s.store.get_organisation(id).await?;
+    Ok(Json(ComplaintBody {
+        body: s.store.complaint_body(id).await?,
+    }))
+}
+
+/// Name the body that handles complaints filed from now on.
+#[utoipa::path(put, path = "/api/organisations/{id}/complaint-body", params(("id" = i64, Path)),
+    request_body = ComplaintBody,
+    responses((status = 200, body = ComplaintBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn set_complaint_body(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<ComplaintBody>,
+) -> Result<Json<ComplaintBody>, AppError> {
+    require_manage(&auth, id)?;
+    let body = s
+        .store
+        .set_complaint_body(auth.actor(), id, &b.body)
+        .await?;
+    Ok(Json(ComplaintBody { body }))
 }

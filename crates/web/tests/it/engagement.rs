@@ -393,6 +393,35 @@ async fn engagement_through_the_api(app: &TestApp) {
     assert_eq!(comp["state"], "resolved");
     assert_eq!(comp["outcome"]["text"], "约谈整改");
 
+    // The organisation names another handling body for complaints filed from now on.
+    let (st, v) = call(
+        &c,
+        M::PUT,
+        app.url(&format!("/api/organisations/{home}/complaint-body")),
+        &sec,
+        Some(json!({"body": "自律委员会"})),
+    )
+    .await;
+    assert_eq!((st, v["body"].as_str()), (200, Some("自律委员会")));
+    let (st, _) = call(
+        &c,
+        M::PUT,
+        app.url(&format!("/api/organisations/{home}/complaint-body")),
+        &rep,
+        Some(json!({"body": "x"})),
+    )
+    .await;
+    assert_eq!(st, 403);
+    let (_, later) = call(
+        &c,
+        M::POST,
+        app.url(&format!("/api/organisations/{home}/complaints")),
+        &rep,
+        Some(json!({"against": b, "summary": "再次投诉"})),
+    )
+    .await;
+    assert_eq!(later["handled_by"], "自律委员会");
+
     // The OpenAPI document lists the engagement paths.
     let doc: Value = c
         .get(app.url("/api/openapi.json"))
