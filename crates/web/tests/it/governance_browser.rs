@@ -166,6 +166,8 @@ async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
 
     // 2. The presiding officer opens the meeting and the vote on the charter.
     click(&b, ".controls button.primary").await;
+    // The vote's control appears once the meeting is open.
+    text_of(&b, "form input[value=open_motion_poll] ~ button").await;
     let state = text_of(&b, ".head .badge").await;
     assert_eq!(state, "进行中");
     b.find(Locator::Css(&format!("#sec-m{}", g.motion)))
@@ -204,6 +206,7 @@ async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
     b.refresh().await.unwrap();
     assert!(text_of(&b, ".polls").await.contains("已投 5 / 应投 5"));
     click(&b, ".polls button.danger").await;
+    text_of(&b, ".polls li:not(.open)").await;
     b.goto(&app.url(&format!("{mp}/motions/{}", g.motion)))
         .await
         .unwrap();
@@ -233,6 +236,7 @@ async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
     // 3. The council election: a round opened from the page, counted by STV.
     text_of(&b, "#quorum").await;
     click(&b, "form input[value=open_election_poll] ~ button").await;
+    text_of(&b, ".polls li:nth-child(2).open").await;
     let epoll = app
         .store
         .get_meeting(MeetingId(g.meeting))
@@ -258,6 +262,7 @@ async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
     }
     b.refresh().await.unwrap();
     click(&b, ".polls button.danger").await;
+    text_of(&b, ".polls li:nth-child(2):not(.open)").await;
     b.goto(&app.url(&format!("{mp}/elections/{}", g.election)))
         .await
         .unwrap();

@@ -285,6 +285,25 @@ async fn a_meeting_from_sign_in_to_approved_minutes(app: &TestApp) {
         .await;
     }
 
+    // A proxy beyond what the rules allow is refused, naming the carrier and the limit.
+    let (st, html) = post(
+        &sec,
+        app,
+        &att,
+        &[
+            ("csrf", &sec_csrf),
+            ("action", "proxy"),
+            ("holder", &key(g.units[0])),
+            ("carrier", &key(g.units[1])),
+        ],
+    )
+    .await;
+    assert_eq!(st, 409);
+    assert!(
+        html.contains("华龙网 已接受 1 份委托，达到规则上限。"),
+        "{html}"
+    );
+
     // The delegate signs themself in from their phone; not someone else, not without CSRF.
     let (_, html) = get(&rep, app, &mp).await;
     assert!(html.contains("我已到会: 重庆日报网"), "{html}");
