@@ -274,6 +274,12 @@ async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
     );
     let elected = b.find_all(Locator::Css("#elected li")).await.unwrap();
     assert_eq!(elected.len(), 2);
+    b.execute(
+        "document.querySelector('table.rounds').scrollIntoView()",
+        Vec::new(),
+    )
+    .await
+    .unwrap();
     shot(&b, "council-rounds-zh.png").await;
     b.set_window_size(390, 844).await.unwrap();
     b.refresh().await.unwrap();
