@@ -6,6 +6,7 @@
 //! axes leave generous room.
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// A vertical bar chart of `bars` (label, value) with a title, as an SVG document.
 pub fn bar_chart(title: &str, bars: &[(String, u64)]) -> Result<String, String> {
@@ -56,7 +57,10 @@ pub fn bar_chart(title: &str, bars: &[(String, u64)]) -> Result<String, String> 
                 Text::new(
                     v.to_string(),
                     (SegmentValue::CenterOf(i), *v),
-                    font.clone().resize(13.0),
+                    font.clone()
+                        .resize(13.0)
+                        .into_text_style(&root)
+                        .pos(Pos::new(HPos::Center, VPos::Bottom)),
                 )
             }))
             .map_err(|e| e.to_string())?;
