@@ -3,6 +3,7 @@
 //! theirs (founding day, congress, elections) and call them from [`seed`].
 
 mod engagement;
+mod founding;
 mod registry;
 
 use anyhow::Context;
@@ -39,6 +40,12 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
     engagement::seed(store, actor, registry.association_id)
         .await
         .context("seeding activities, circulars, indicators, the convention and complaints")?;
+    let founding = founding::seed(store, actor, registry.association_id)
+        .await
+        .context("replaying the founding day")?;
+    store
+        .grant_role(actor, admin.id, founding.federation_id, Role::Admin)
+        .await?;
     Ok(Seeded {
         association_name: registry.association_name,
         member_units: registry.member_units,
