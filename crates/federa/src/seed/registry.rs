@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use anyhow::Context;
+use federa_core::registry::{Category, Payment, PersonInput};
 use federa_store::{Actor, MembershipInput, OrgInput, Store};
 
 pub struct Registry {
@@ -214,6 +215,47 @@ pub fn units() -> Vec<Unit> {
     out
 }
 
+/// The association's membership categories, with annual dues in fen.
+pub fn categories() -> Vec<Category> {
+    let c = |key: &str, name: &str, en: &str, rank: u16, yuan: i64| Category {
+        key: key.into(),
+        name: name.into(),
+        name_en: Some(en.into()),
+        rank,
+        annual_dues_fen: yuan * 100,
+    };
+    vec![
+        c(
+            "vice_president_unit",
+            "副会长单位",
+            "Vice-president unit",
+            1,
+            20_000,
+        ),
+        c("council_unit", "理事单位", "Council unit", 2, 5_000),
+        c("member_unit", "会员单位", "Member unit", 3, 1_000),
+    ]
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙", "马", "胡", "朱", "郭",
+    "何", "罗", "高", "林",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英", "霞",
+    "平", "刚", "桂英", "建华", "晓东", "海燕", "志强", "丽", "鹏",
+];
+const TITLES: &[&str] = &["董事长", "总经理", "副总经理", "院长", "副院长", "主任"];
+
+/// An invented person's name, the same for the same number.
+fn person_name(n: usize) -> String {
+    format!(
+        "{}{}",
+        SURNAMES[(n * 7 + 3) % SURNAMES.len()],
+        GIVEN[(n * 11 + 5) % GIVEN.len()]
+    )
+}
+
 pub async fn seed(store: &Store, actor: Actor) -> anyhow::Result<Registry> {
     let association = store
         .create_organisation(
@@ -230,9 +272,13 @@ pub async fn seed(store: &Store, actor: Actor) -> anyhow::Result<Registry> {
         )
         .await
         .context("creating the association")?;
+    store
+        .define_categories(actor, association.id, &categories())
+        .await
+        .context("defining the membership categories")?;
     let units = units();
-    for u in &units {
-        store
+    for (n, u) in units.iter().enumerate() {
+        let m = store
             .add_membership(
                 actor,
                 association.id,
@@ -254,6 +300,9 @@ pub async fn seed(store: &Store, actor: Actor) -> anyhow::Result<Registry> {
             )
             .await
             .with_context(|| format!("adding member unit {}", u.name))?;
+        people_and_dues(store, actor, association.id, n, u, m.id, m.member.id)
+            .await
+            .with_context(|| format!("recording the people and dues of {}", u.name))?;
     }
     Ok(Registry {
         association_id: association.id,
@@ -262,7 +311,93 @@ pub async fn seed(store: &Store, actor: Actor) -> anyhow::Result<Registry> {
     })
 }
 
+/// A unit's representative and contact person, whether the directory shows it, and its dues
+/// for 2023 to 2025: most paid, some in part, some not at all.
+async fn people_and_dues(
+    store: &Store,
+    actor: Actor,
+    association: i64,
+    n: usize,
+    u: &Unit,
+    membership: i64,
+    unit: i64,
+) -> anyhow::Result<()> {
+    let phone = |k: usize| format!("023-6{:07}", (n * 7919 + k * 104_729) % 10_000_000);
+    let rep = store
+        .create_person(
+            actor,
+            association,
+            &PersonInput {
+                name: person_name(2 * n),
+                title: Some(TITLES[n % TITLES.len()].into()),
+                phone: Some(phone(1)),
+                email: Some(format!("rep{n:03}@example.cn")),
+                public: !n.is_multiple_of(3),
+            },
+        )
+        .await?;
+    store
+        .set_representative(actor, membership, Some(rep.id))
+        .await?;
+    let contact = store
+        .create_person(
+            actor,
+            association,
+            &PersonInput {
+                name: person_name(2 * n + 1),
+                title: Some("办公室主任".into()),
+                phone: Some(phone(2)),
+                email: Some(format!("office{n:03}@example.cn")),
+                public: false,
+            },
+        )
+        .await?;
+    store
+        .add_contact(actor, membership, contact.id, "联系人")
+        .await?;
+    // Most units are listed in the public directory; some prefer not to be.
+    if n % 9 != 4 {
+        store.set_registry_fields(actor, unit, None, true).await?;
+    }
+    let joined: i32 = u.joined[..4].parse()?;
+    let today = time::OffsetDateTime::now_utc().date();
+    for year in 2023..=2025 {
+        if joined > year {
+            continue;
+        }
+        let category = categories()
+            .into_iter()
+            .find(|c| c.name == u.category)
+            .map_or(100_000, |c| c.annual_dues_fen);
+        store.set_dues(actor, membership, year, category).await?;
+        // Every seventh unit has not paid the latest year; every fifth paid half of it.
+        let paid = match (year, n % 7, n % 5) {
+            (2025, 0, _) => 0,
+            (2025, _, 0) => category / 2,
+            _ => category,
+        };
+        if paid > 0 {
+            let on = time::Date::from_calendar_date(year, time::Month::March, 1 + (n % 28) as u8)?;
+            store
+                .record_payment(
+                    actor,
+                    membership,
+                    year,
+                    &Payment {
+                        on,
+                        amount_fen: paid,
+                        reference: Some(format!("{year}-{n:03}")),
+                    },
+                    today,
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -286,5 +421,46 @@ mod tests {
             };
             assert!(o.validate().is_ok(), "{u:?}");
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn demo_units_have_people_categories_and_dues() {
+        use federa_core::registry::search::MemberQueryInput;
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("demo.db").display());
+        let store = Store::connect(&url).await.unwrap();
+        let r = seed(&store, Actor::System).await.unwrap();
+        let a = r.association_id;
+        assert_eq!(store.list_categories(a).await.unwrap().len(), 3);
+        let all = MemberQueryInput {
+            page_size: Some(200),
+            ..MemberQueryInput::default()
+        }
+        .validate()
+        .unwrap();
+        let hits = store.search_members(a, &all).await.unwrap();
+        assert_eq!(hits.total, 92);
+        for h in &hits.items {
+            let m = store.get_member(h.membership_id).await.unwrap();
+            assert!(m.representative.is_some(), "{}", h.organisation.name);
+            assert_eq!(m.contacts.len(), 1);
+        }
+        let vp = hits
+            .items
+            .iter()
+            .filter(|h| h.category_name == "副会长单位")
+            .count();
+        assert!((2..=10).contains(&vp), "{vp}");
+        let dues = store.dues_report(a, Some(2025)).await.unwrap();
+        let owing = dues.lines.iter().filter(|l| l.outstanding_fen > 0).count();
+        assert!(owing >= 10 && owing < dues.lines.len() / 2, "{owing}");
+        assert_eq!(dues.summary.len(), 3);
+        let public = store
+            .public_directory(a, &all, time::OffsetDateTime::now_utc().date())
+            .await
+            .unwrap();
+        assert!((70..92).contains(&public.total), "{}", public.total);
+        assert!(store.verify_audit_chain().await.unwrap().is_intact());
+        store.close().await;
     }
 }

@@ -1,0 +1,225 @@
+//! The member registry's figures on both databases: importing 100,000 member rows through the
+//! store (one transaction, multi-row inserts), and member search on a registry of 1,000,000
+//! members (p50/p99 over a mix of queries).
+//!
+//! `cargo bench -p federa-store --bench registry` (release build). PostgreSQL comes from
+//! `FEDERA_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`), in a fresh
+//! schema dropped afterwards. `REGISTRY_BENCH_MEMBERS` sets the search registry's size and
+//! `REGISTRY_BENCH_DB` (`sqlite`, `postgres`) runs one database only.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use federa_core::registry::search::MemberQueryInput;
+use federa_core::registry::{Category, ImportMode, ImportOptions};
+use federa_store::{Actor, OrgInput, Store};
+
+const DISTRICTS: [&str; 8] = ["渝中区", "江北区", "渝北区", "南岸区", "九龙坡区", "沙坪坝区", "巴南区", "北碚区"];
+const SECTORS: [&str; 6] = ["网络媒体", "电子商务", "软件和信息服务", "高等院校", "电信运营", "网络安全"];
+const CATEGORIES: [&str; 3] = ["副会长单位", "理事单位", "会员单位"];
+
+/// `n` member rows starting at `from`, in the import template's columns.
+fn csv(from: usize, n: usize) -> Vec<u8> {
+    let mut s = String::with_capacity(n * 120);
+    s.push_str("单位名称,简称,类型,统一社会信用代码,区县,行业,会员类别,入会日期,成立日期,代表,电话,邮箱\n");
+    for i in from..from + n {
+        s.push_str(&format!(
+            "重庆第{i}号网络科技有限公司,第{i}号,企业,,{},{},{},{}-{:02}-{:02},,代表{},023-{:08},m{i}@example.cn\n",
+            DISTRICTS[i % DISTRICTS.len()],
+            SECTORS[(i / 7) % SECTORS.len()],
+            CATEGORIES[if i % 50 == 0 { 0 } else if i % 10 == 0 { 1 } else { 2 }],
+            2000 + i % 25,
+            1 + i % 12,
+            1 + i % 28,
+            i % 1000,
+            i % 100_000_000,
+        ));
+    }
+    s.into_bytes()
+}
+
+async fn fresh(kind: &str, dir: &tempfile::TempDir) -> (Store, Option<String>) {
+    match kind {
+        "sqlite" => {
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+            (Store::connect(&url).await.unwrap(), None)
+        }
+        _ => {
+            let base = std::env::var("FEDERA_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let schema = format!("bench_registry_{}", std::process::id());
+            let sep = if base.contains('?') { '&' } else { '?' };
+            let store = Store::connect(&format!("{base}{sep}schema={schema}"))
+                .await
+                .unwrap();
+            (store, Some(schema))
+        }
+    }
+}
+
+async fn association(store: &Store, name: &str) -> i64 {
+    let a = store
+        .create_organisation(
+            Actor::System,
+            &OrgInput {
+                name: name.into(),
+                kind: "association".into(),
+                ..OrgInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    let cats: Vec<Category> = CATEGORIES
+        .iter()
+        .enumerate()
+        .map(|(i, n)| Category {
+            key: format!("c{i}"),
+            name: (*n).into(),
+            name_en: None,
+            rank: i as u16,
+            annual_dues_fen: 100_000,
+        })
+        .collect();
+    store.define_categories(Actor::System, a.id, &cats).await.unwrap();
+    a.id
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+async fn run(kind: &str, members: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, schema) = fresh(kind, &dir).await;
+    let today = time::macros::date!(2026 - 01 - 01);
+
+    // 1. Import 100,000 rows in one transaction.
+    let a = association(&store, "导入基准协会").await;
+    let file = csv(0, 100_000);
+    let t = Instant::now();
+    let preview = store
+        .preview_member_import(a, &file, &ImportOptions::default(), today)
+        .await
+        .unwrap();
+    let preview_time = t.elapsed();
+    assert!(preview.is_clean(), "{:?}", &preview.problems[..preview.problems.len().min(3)]);
+    let t = Instant::now();
+    let report = store
+        .import_members(
+            Actor::System,
+            a,
+            &file,
+            &ImportOptions::default(),
+            ImportMode::AllOrNothing,
+            today,
+            &|_, _| {},
+        )
+        .await
+        .unwrap();
+    let import_time = t.elapsed();
+    assert_eq!(report.imported, 100_000);
+    println!(
+        "{kind:8} import 100,000 rows ({:.1} MB): preview {:.2} s, import (checks + writes, one transaction) {:.2} s",
+        file.len() as f64 / 1e6,
+        preview_time.as_secs_f64(),
+        import_time.as_secs_f64()
+    );
+
+    // 2. Search on a registry of `members` members (the 100,000 above plus more batches).
+    let t = Instant::now();
+    let mut have = 100_000;
+    while have < members {
+        let n = (members - have).min(100_000);
+        store
+            .import_members(
+                Actor::System,
+                a,
+                &csv(have, n),
+                &ImportOptions::default(),
+                ImportMode::AllOrNothing,
+                today,
+                &|_, _| {},
+            )
+            .await
+            .unwrap();
+        have += n;
+    }
+    println!(
+        "{kind:8} filled the registry to {have} members in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let q = |q: Option<&str>, district: Option<&str>, category: Option<&str>, status: Option<&str>, sort: Option<&str>, page: u32| {
+        MemberQueryInput {
+            q: q.map(Into::into),
+            district: district.map(Into::into),
+            sector: None,
+            category: category.map(Into::into),
+            status: status.map(Into::into),
+            sort: sort.map(Into::into),
+            order: None,
+            page: Some(page),
+            page_size: Some(20),
+        }
+        .validate()
+        .unwrap()
+    };
+    let mix = [
+        ("first page by name", q(None, None, None, None, None, 1)),
+        ("district + category", q(None, Some("江北区"), Some("理事单位"), Some("admitted"), None, 1)),
+        ("vice-presidents by joined", q(None, None, Some("副会长单位"), None, Some("joined"), 3)),
+        ("name contains (rare)", q(Some("第123457号"), None, None, None, None, 1)),
+        ("name contains (common)", q(Some("网络科技"), None, None, None, None, 1)),
+        ("page 100 by name", q(None, None, None, None, None, 100)),
+    ];
+    let rounds = 40;
+    let mut all = Vec::new();
+    for (label, query) in &mix {
+        let mut times = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            let t = Instant::now();
+            let page = store.search_members(a, query).await.unwrap();
+            times.push(t.elapsed());
+            assert!(page.items.len() <= 20);
+        }
+        times.sort();
+        println!(
+            "{kind:8} search {label:28} p50 {:7.2} ms  p99 {:7.2} ms",
+            pct(&times, 0.5).as_secs_f64() * 1e3,
+            pct(&times, 0.99).as_secs_f64() * 1e3
+        );
+        all.extend(times);
+    }
+    all.sort();
+    println!(
+        "{kind:8} search, all queries ({} runs):  p50 {:7.2} ms  p99 {:7.2} ms",
+        all.len(),
+        pct(&all, 0.5).as_secs_f64() * 1e3,
+        pct(&all, 0.99).as_secs_f64() * 1e3
+    );
+    if let Some(s) = schema {
+        store
+            .execute_unaudited(&format!("DROP SCHEMA \"{s}\" CASCADE"))
+            .await
+            .unwrap();
+    }
+    store.close().await;
+}
+
+fn main() {
+    let members: usize = std::env::var("REGISTRY_BENCH_MEMBERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let only = std::env::var("REGISTRY_BENCH_DB").ok();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for kind in ["sqlite", "postgres"] {
+        if only.as_deref().is_some_and(|o| o != kind) {
+            continue;
+        }
+        rt.block_on(run(kind, members));
+    }
+}
