@@ -12,8 +12,8 @@
 //!
 //! Queries go through sqlx's `Any` driver, written once in the SQL both databases accept
 //! (`$1` placeholders, `RETURNING`, partial indexes); the schema keeps to the types `Any`
-//! carries (integers and text), and the two dialects differ only in their migration files and
-//! in how a writing transaction begins.
+//! carries (integers, text and bytes), and the two dialects differ only in their migration
+//! files and in how a writing transaction begins.
 
 mod accounts;
 mod audit;
