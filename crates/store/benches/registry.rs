@@ -14,14 +14,32 @@ use federa_core::registry::search::MemberQueryInput;
 use federa_core::registry::{Category, ImportMode, ImportOptions};
 use federa_store::{Actor, OrgInput, Store};
 
-const DISTRICTS: [&str; 8] = ["渝中区", "江北区", "渝北区", "南岸区", "九龙坡区", "沙坪坝区", "巴南区", "北碚区"];
-const SECTORS: [&str; 6] = ["网络媒体", "电子商务", "软件和信息服务", "高等院校", "电信运营", "网络安全"];
+const DISTRICTS: [&str; 8] = [
+    "渝中区",
+    "江北区",
+    "渝北区",
+    "南岸区",
+    "九龙坡区",
+    "沙坪坝区",
+    "巴南区",
+    "北碚区",
+];
+const SECTORS: [&str; 6] = [
+    "网络媒体",
+    "电子商务",
+    "软件和信息服务",
+    "高等院校",
+    "电信运营",
+    "网络安全",
+];
 const CATEGORIES: [&str; 3] = ["副会长单位", "理事单位", "会员单位"];
 
 /// `n` member rows starting at `from`, in the import template's columns.
 fn csv(from: usize, n: usize) -> Vec<u8> {
     let mut s = String::with_capacity(n * 120);
-    s.push_str("单位名称,简称,类型,统一社会信用代码,区县,行业,会员类别,入会日期,成立日期,代表,电话,邮箱\n");
+    s.push_str(
+        "单位名称,简称,类型,统一社会信用代码,区县,行业,会员类别,入会日期,成立日期,代表,电话,邮箱\n",
+    );
     for i in from..from + n {
         s.push_str(&format!(
             "重庆第{i}号网络科技有限公司,第{i}号,企业,,{},{},{},{}-{:02}-{:02},,代表{},023-{:08},m{i}@example.cn\n",
@@ -41,7 +59,10 @@ fn csv(from: usize, n: usize) -> Vec<u8> {
 async fn fresh(kind: &str, dir: &tempfile::TempDir) -> (Store, Option<String>) {
     match kind {
         "sqlite" => {
-            let url = format!("sqlite://{}?mode=rwc", dir.path().join("bench.db").display());
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("bench.db").display()
+            );
             (Store::connect(&url).await.unwrap(), None)
         }
         _ => {
@@ -80,7 +101,10 @@ async fn association(store: &Store, name: &str) -> i64 {
             annual_dues_fen: 100_000,
         })
         .collect();
-    store.define_categories(Actor::System, a.id, &cats).await.unwrap();
+    store
+        .define_categories(Actor::System, a.id, &cats)
+        .await
+        .unwrap();
     a.id
 }
 
@@ -103,7 +127,11 @@ async fn run(kind: &str, members: usize) {
         .await
         .unwrap();
     let preview_time = t.elapsed();
-    assert!(preview.is_clean(), "{:?}", &preview.problems[..preview.problems.len().min(3)]);
+    assert!(
+        preview.is_clean(),
+        "{:?}",
+        &preview.problems[..preview.problems.len().min(3)]
+    );
     let t = Instant::now();
     let report = store
         .import_members(
@@ -149,7 +177,12 @@ async fn run(kind: &str, members: usize) {
         "{kind:8} filled the registry to {have} members in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let q = |q: Option<&str>, district: Option<&str>, category: Option<&str>, status: Option<&str>, sort: Option<&str>, page: u32| {
+    let q = |q: Option<&str>,
+             district: Option<&str>,
+             category: Option<&str>,
+             status: Option<&str>,
+             sort: Option<&str>,
+             page: u32| {
         MemberQueryInput {
             q: q.map(Into::into),
             district: district.map(Into::into),
@@ -166,10 +199,29 @@ async fn run(kind: &str, members: usize) {
     };
     let mix = [
         ("first page by name", q(None, None, None, None, None, 1)),
-        ("district + category", q(None, Some("江北区"), Some("理事单位"), Some("admitted"), None, 1)),
-        ("vice-presidents by joined", q(None, None, Some("副会长单位"), None, Some("joined"), 3)),
-        ("name contains (rare)", q(Some("第123457号"), None, None, None, None, 1)),
-        ("name contains (common)", q(Some("网络科技"), None, None, None, None, 1)),
+        (
+            "district + category",
+            q(
+                None,
+                Some("江北区"),
+                Some("理事单位"),
+                Some("admitted"),
+                None,
+                1,
+            ),
+        ),
+        (
+            "vice-presidents by joined",
+            q(None, None, Some("副会长单位"), None, Some("joined"), 3),
+        ),
+        (
+            "name contains (rare)",
+            q(Some("第123457号"), None, None, None, None, 1),
+        ),
+        (
+            "name contains (common)",
+            q(Some("网络科技"), None, None, None, None, 1),
+        ),
         ("page 100 by name", q(None, None, None, None, None, 100)),
     ];
     let rounds = 40;
