@@ -2,137 +2,17 @@
 //! adds a member unit through the form, finds it in the list, and saves a screenshot to
 //! `target/test-output/`. A missing Chromium fails the test.
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use fantoccini::Locator;
 
-use fantoccini::{ClientBuilder, Locator};
-use serde_json::json;
-
-use crate::support::{PASSWORD, TestApp};
-
-fn chromium() -> PathBuf {
-    let path = std::env::var("FEDERA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let path = PathBuf::from(path);
-    assert!(
-        path.exists(),
-        "Chromium not found at {} (install Debian's chromium and chromium-driver, as \
-         scripts/test does, or set FEDERA_CHROMIUM)",
-        path.display()
-    );
-    path
-}
-
-fn chromedriver() -> PathBuf {
-    let path =
-        std::env::var("FEDERA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    let path = PathBuf::from(path);
-    assert!(
-        path.exists(),
-        "chromedriver not found at {}",
-        path.display()
-    );
-    path
-}
-
-/// Kills chromedriver when the test ends, however it ends.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn output_dir() -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    let dir = target.join("test-output");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use crate::support::{TestApp, browser_sign_in, chromium, test_output_dir};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_signs_in_adds_a_member_unit_and_finds_it() {
-    let chrome = chromium();
     let app = TestApp::sqlite().await;
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _driver = Driver(
-        Command::new(chromedriver())
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting chromedriver"),
-    );
-    let driver_url = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..600 {
-        if http
-            .get(format!("{driver_url}/status"))
-            .send()
-            .await
-            .is_ok()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(up, "chromedriver never answered");
-
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chrome,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--no-first-run", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,900", "--lang=zh-CN",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let b = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .expect("starting a Chromium session");
+    let (b, _driver) = chromium(1280, 900).await;
 
     // Sign in as the secretariat of the home organisation.
-    b.goto(&app.url("/signin")).await.unwrap();
-    b.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("sec")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait()
-        .for_element(Locator::Css("table.list"))
-        .await
-        .unwrap();
+    browser_sign_in(&b, &app, "/signin", "sec", "table.list").await;
 
     // Add a member unit through the form.
     b.goto(&app.url(&format!("/organisations/{}/members/new", app.home)))
@@ -201,7 +81,7 @@ async fn browser_signs_in_adds_a_member_unit_and_finds_it() {
         async move {
             let png = b.screenshot().await.unwrap();
             assert!(png.starts_with(b"\x89PNG"));
-            std::fs::write(output_dir().join(name), png).unwrap();
+            std::fs::write(test_output_dir().join(name), png).unwrap();
         }
     };
     // Both languages through the visible switch, on a desktop and on a phone.

@@ -1185,30 +1185,13 @@ async fn a_failing_mail_server_loses_no_circular() {
     app.finish().await;
 }
 
-/// Kills chromedriver when the test ends, however it ends.
-struct Driver(std::process::Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Headless Chromium: the representative acknowledges a circular in the inbox, the
 /// secretariat sees it on the progress page and opens the statistics page, whose SVG charts
 /// load with their Chinese labels, on a desktop and on a phone without sideways scrolling.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_acknowledges_a_circular_and_shows_statistics() {
-    use fantoccini::{ClientBuilder, Locator};
+    use fantoccini::Locator;
 
-    let chrome = std::env::var("FEDERA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let driver_bin =
-        std::env::var("FEDERA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    assert!(
-        std::path::Path::new(&chrome).exists() && std::path::Path::new(&driver_bin).exists(),
-        "Chromium and chromedriver are needed (scripts/test installs them)"
-    );
     let app = TestApp::sqlite().await;
     let (a, _) = units(&app).await;
     let circ = app
@@ -1230,90 +1213,11 @@ async fn browser_acknowledges_a_circular_and_shows_statistics() {
         .await
         .unwrap();
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _driver = Driver(
-        std::process::Command::new(driver_bin)
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("starting chromedriver"),
-    );
-    let driver_url = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..600 {
-        if http
-            .get(format!("{driver_url}/status"))
-            .send()
-            .await
-            .is_ok()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(up, "chromedriver never answered");
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chrome,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--no-first-run", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,900", "--lang=zh-CN",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
-        }),
-    );
-    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .expect("starting a Chromium session");
+    let (b, _driver) = crate::support::chromium(1280, 900).await;
     let sign_in = |user: &'static str| {
-        let b = b.clone();
-        let url = app.url("/signin");
-        async move {
-            b.goto(&url).await.unwrap();
-            b.find(Locator::Id("username"))
-                .await
-                .unwrap()
-                .send_keys(user)
-                .await
-                .unwrap();
-            b.find(Locator::Id("password"))
-                .await
-                .unwrap()
-                .send_keys(crate::support::PASSWORD)
-                .await
-                .unwrap();
-            b.find(Locator::Css("form button[type=submit]"))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap();
-            b.wait()
-                .for_element(Locator::Css("table.list"))
-                .await
-                .unwrap();
-        }
+        crate::support::browser_sign_in(&b, &app, "/signin", user, "table.list")
     };
-    let out = std::env::var("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|_| {
-            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target")
-        })
-        .join("test-output");
-    std::fs::create_dir_all(&out).unwrap();
+    let out = crate::support::test_output_dir();
 
     // Chinese through the visible switch; the representative opens the inbox and acknowledges.
     b.goto(&app.url("/lang/zh-CN?back=/signin")).await.unwrap();

@@ -5,37 +5,14 @@
 //! `tests-output/governance/` at the workspace root. A missing Chromium fails the test.
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use federa_core::governance::*;
 use federa_store::Actor;
-use serde_json::json;
 use tally::decision::Choice;
 
 use crate::governance_pages::set_up;
-use crate::support::{PASSWORD, TestApp};
-
-fn path_of(var: &str, default: &str) -> PathBuf {
-    let path = PathBuf::from(std::env::var(var).unwrap_or_else(|_| default.into()));
-    assert!(
-        path.exists(),
-        "{} not found (install Debian's chromium and chromium-driver, as scripts/test does, or \
-         set {var})",
-        path.display()
-    );
-    path
-}
-
-/// Kills chromedriver when the test ends, however it ends.
-struct Driver(Child);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::support::{TestApp, browser_sign_in, chromium};
 
 fn output_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests-output/governance");
@@ -71,79 +48,13 @@ async fn click(b: &Client, css: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
-    let chrome = path_of("FEDERA_CHROMIUM", "/usr/bin/chromium");
-    let driver = path_of("FEDERA_CHROMEDRIVER", "/usr/bin/chromedriver");
     let app = TestApp::sqlite().await;
     let g = set_up(&app).await;
-
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _driver = Driver(
-        Command::new(driver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting chromedriver"),
-    );
-    let driver_url = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..600 {
-        if http
-            .get(format!("{driver_url}/status"))
-            .send()
-            .await
-            .is_ok()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(up, "chromedriver never answered");
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chrome,
-            "args": [
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--no-first-run", "--disable-component-update", "--disable-sync",
-                "--window-size=1280,1000", "--lang=zh-CN",
-                format!("--user-data-dir={}", profile.path().display()),
-            ],
-        }),
-    );
-    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .expect("starting a Chromium session");
+    let (b, _driver) = chromium(1280, 1000).await;
 
     // The secretariat signs in, straight to the meeting.
     let mp = format!("/governance/meetings/{}", g.meeting);
-    b.goto(&app.url(&format!("/signin?next={mp}")))
-        .await
-        .unwrap();
-    b.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("sec")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    click(&b, "form button[type=submit]").await;
-    b.wait().for_element(Locator::Id("quorum")).await.unwrap();
+    browser_sign_in(&b, &app, &format!("/signin?next={mp}"), "sec", "#quorum").await;
     b.goto(&app.url(&format!("/lang/zh-CN?back={mp}")))
         .await
         .unwrap();

@@ -598,94 +598,12 @@ async fn public_directory_needs_no_sign_in(app: &TestApp) {
 /// the bad row), then import the valid rows only and find the unit in the search.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_previews_and_imports_a_member_list() {
-    use fantoccini::{ClientBuilder, Locator};
-    use std::process::{Command, Stdio};
+    use fantoccini::Locator;
 
-    struct Driver(std::process::Child);
-    impl Drop for Driver {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let chrome = std::env::var("FEDERA_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    let driver =
-        std::env::var("FEDERA_CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
-    assert!(
-        std::path::Path::new(&chrome).exists(),
-        "Chromium not found at {chrome}"
-    );
     let app = TestApp::sqlite().await;
     setup(&app).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let _driver = Driver(
-        Command::new(driver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting chromedriver"),
-    );
-    let driver_url = format!("http://127.0.0.1:{port}");
-    let http = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..600 {
-        if http
-            .get(format!("{driver_url}/status"))
-            .send()
-            .await
-            .is_ok()
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(up, "chromedriver never answered");
-    let profile = tempfile::tempdir().unwrap();
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        json!({
-            "binary": chrome,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                     "--window-size=1280,900", "--lang=zh-CN",
-                     format!("--user-data-dir={}", profile.path().display())],
-        }),
-    );
-    let b = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-        .capabilities(caps)
-        .connect(&driver_url)
-        .await
-        .expect("starting a Chromium session");
-
-    b.goto(&app.url("/signin")).await.unwrap();
-    b.find(Locator::Id("username"))
-        .await
-        .unwrap()
-        .send_keys("sec")
-        .await
-        .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(crate::support::PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Css("form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    b.wait()
-        .for_element(Locator::Css("table.list"))
-        .await
-        .unwrap();
+    let (b, _driver) = crate::support::chromium(1280, 900).await;
+    crate::support::browser_sign_in(&b, &app, "/signin", "sec", "table.list").await;
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("members.csv");

@@ -1,6 +1,8 @@
 //! A real server on a fresh database, with users in each role.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use federa_store::{Actor, NewUser, OrgInput, Role, Store};
@@ -249,4 +251,128 @@ pub fn csrf_of(html: &str) -> String {
         .expect("page has a CSRF field");
     let rest = &html[at + "name=\"csrf\" value=\"".len()..];
     rest[..rest.find('"').unwrap()].to_string()
+}
+
+/// The directory under the build directory where browser tests save their screenshots.
+pub fn test_output_dir() -> PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let dir = target.join("test-output");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn browser_binary(var: &str, default: &str) -> PathBuf {
+    let path = PathBuf::from(std::env::var(var).unwrap_or_else(|_| default.into()));
+    assert!(
+        path.exists(),
+        "{} not found (install Debian's chromium and chromium-driver, as scripts/test does, or \
+         set {var})",
+        path.display()
+    );
+    path
+}
+
+/// A chromedriver of one test, killed when the test ends however it ends, with the Chromium
+/// profile directory it drives.
+pub struct Chromedriver {
+    child: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Chromedriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Headless Chromium in Chinese with a `width`×`height` window, driven through a chromedriver
+/// of its own on a free port. A missing Chromium or chromedriver fails the test.
+pub async fn chromium(width: u32, height: u32) -> (fantoccini::Client, Chromedriver) {
+    let chrome = browser_binary("FEDERA_CHROMIUM", "/usr/bin/chromium");
+    let driver = browser_binary("FEDERA_CHROMEDRIVER", "/usr/bin/chromedriver");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let driver = Chromedriver {
+        child: Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting chromedriver"),
+        _profile: tempfile::tempdir().unwrap(),
+    };
+    let driver_url = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..600 {
+        if http
+            .get(format!("{driver_url}/status"))
+            .send()
+            .await
+            .is_ok()
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "chromedriver never answered");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": chrome,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--no-first-run", "--disable-component-update", "--disable-sync",
+                format!("--window-size={width},{height}"), "--lang=zh-CN",
+                format!("--user-data-dir={}", driver._profile.path().display()),
+            ],
+        }),
+    );
+    let b =
+        fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&driver_url)
+            .await
+            .expect("starting a Chromium session");
+    (b, driver)
+}
+
+/// Signs `username` in through the sign-in form at `path` (which may name the page to go to
+/// next) and waits for the element `then` of the page it lands on.
+pub async fn browser_sign_in(
+    b: &fantoccini::Client,
+    app: &TestApp,
+    path: &str,
+    username: &str,
+    then: &str,
+) {
+    use fantoccini::Locator;
+    b.goto(&app.url(path)).await.unwrap();
+    b.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(username)
+        .await
+        .unwrap();
+    b.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    b.find(Locator::Css("form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait().for_element(Locator::Css(then)).await.unwrap();
 }
