@@ -97,9 +97,7 @@ fn enum_field<T: serde::de::DeserializeOwned>(
         None => Ok(None),
         Some(s) => serde_json::from_value(serde_json::Value::String(s.to_string()))
             .map(Some)
-            .map_err(|_| {
-                AppError::Invalid(vec![federa_store::FieldError::new(field, "unknown_value")])
-            }),
+            .map_err(|_| AppError::invalid(field, "unknown_value")),
     }
 }
 
@@ -161,16 +159,15 @@ impl MemberQuery {
 }
 
 /// Turns a query-string rejection into our error format.
-fn query<T>(q: Result<Query<T>, axum::extract::rejection::QueryRejection>) -> Result<T, AppError> {
+pub(crate) fn query<T>(
+    q: Result<Query<T>, axum::extract::rejection::QueryRejection>,
+) -> Result<T, AppError> {
     q.map(|Query(t)| t).map_err(|e| {
         let text = e.body_text();
         let field = text.split('`').nth(1).map(str::to_string);
         match field {
             Some(f) if text.contains("unknown field") => AppError::UnknownField(f),
-            _ => AppError::Invalid(vec![federa_store::FieldError::new(
-                "query",
-                "invalid_query",
-            )]),
+            _ => AppError::invalid("query", "invalid_query"),
         }
     })
 }

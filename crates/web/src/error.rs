@@ -122,6 +122,11 @@ impl AppError {
         }
     }
 
+    /// One field refused with a stable code.
+    pub fn invalid(field: &str, code: &str) -> AppError {
+        AppError::Invalid(vec![FieldError::new(field, code)])
+    }
+
     pub fn internal(e: impl Into<anyhow::Error>) -> AppError {
         AppError::Internal(e.into())
     }

@@ -127,6 +127,11 @@ impl Locale {
         }
     }
 
+    /// Whether this catalogue has `key` (a lookup, for optional area-specific texts).
+    pub fn has(self, key: &str) -> bool {
+        catalogue(self).contains_key(key)
+    }
+
     /// The text for `key` with `{name}` placeholders filled.
     pub fn fill(self, key: &str, args: &[(&str, &str)]) -> String {
         let mut s = self.t(key).to_string();

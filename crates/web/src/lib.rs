@@ -20,6 +20,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::get;
 use federa_store::Store;
+use time::{Date, OffsetDateTime};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -51,6 +52,16 @@ impl AppState {
         self.mailer = Some(mailer);
         self
     }
+}
+
+/// The clock handlers read: now, in UTC.
+pub(crate) fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// Today's date (UTC).
+pub(crate) fn today() -> Date {
+    now().date()
 }
 
 /// The whole web application: pages, API, health check, with its middleware.

@@ -16,7 +16,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use federa_core::org::{
     EndMembershipInput, Membership, MembershipInput, OrgInput, OrgKind, Organisation,
 };
-use federa_store::FieldError;
+use federa_store::{FieldError, MembershipFilter, Page};
 
 use crate::AppState;
 use crate::api::{MemberQuery, OrgQuery};
@@ -47,12 +47,35 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn style() -> Response {
+    static_file(
+        "text/css; charset=utf-8",
+        include_str!("../static/style.css"),
+    )
+}
+
+/// A file built into the binary, cached for an hour.
+pub(crate) fn static_file(content_type: &'static str, body: &'static str) -> Response {
     (
         [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CONTENT_TYPE, content_type),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../static/style.css"),
+        body,
+    )
+        .into_response()
+}
+
+/// A file to save under `name` (plain ASCII).
+pub(crate) fn download(content_type: &str, name: &str, body: impl IntoResponse) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
     )
         .into_response()
 }
@@ -124,7 +147,7 @@ fn ctx_of(headers: &axum::http::HeaderMap, path: &str, auth: &Auth) -> Ctx {
     }
 }
 
-fn render(t: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => AppError::internal(e).into_response(),
@@ -139,6 +162,14 @@ pub struct FormState {
 }
 
 impl FormState {
+    /// A form showing `values` (as typed, or as stored), without errors.
+    pub fn with_values(values: HashMap<String, String>) -> FormState {
+        FormState {
+            values,
+            errors: HashMap::new(),
+        }
+    }
+
     pub fn v(&self, k: &str) -> &str {
         self.values.get(k).map(String::as_str).unwrap_or("")
     }
@@ -153,17 +184,32 @@ impl FormState {
 
     /// Puts an error from the store or the rules next to its field; other errors propagate.
     fn absorb(&mut self, err: AppError, l: Locale, prefix: &str) -> Result<(), AppError> {
-        let strip = |f: &str| f.strip_prefix(prefix).unwrap_or(f).to_string();
+        self.absorb_as(err, l, None, |f| {
+            f.strip_prefix(prefix).unwrap_or(f).to_string()
+        })
+    }
+
+    /// Puts a refusal next to its field, named in the form by `name`, in words from the
+    /// area's own `{area}CODE` texts where there are any (see [`field_message`]); other
+    /// errors propagate.
+    pub(crate) fn absorb_as(
+        &mut self,
+        err: AppError,
+        l: Locale,
+        area: Option<&str>,
+        name: impl Fn(&str) -> String,
+    ) -> Result<(), AppError> {
         match err {
             AppError::Invalid(es) => {
                 for e in es {
-                    self.errors.insert(strip(&e.field), field_message(l, &e));
+                    self.errors
+                        .insert(name(&e.field), field_message(l, &e, area));
                 }
                 Ok(())
             }
             AppError::Conflict { field, .. } => {
                 self.errors
-                    .insert(strip(&field), l.t("field.taken").to_string());
+                    .insert(name(&field), l.t("field.taken").to_string());
                 Ok(())
             }
             other => Err(other),
@@ -171,14 +217,17 @@ impl FormState {
     }
 }
 
-fn field_message(l: Locale, e: &FieldError) -> String {
-    let key = format!("field.{}", e.code);
+/// A refusal in words: the area's own `{area}CODE` text, else the shared `field.CODE`, else
+/// the code itself in `field.invalid`.
+pub(crate) fn field_message(l: Locale, e: &FieldError, area: Option<&str>) -> String {
     let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
-    if crate::i18n::keys(l).contains(&key.as_str()) {
-        l.fill(&key, &[("limit", &limit)])
-    } else {
-        l.fill("field.invalid", &[("code", &e.code)])
+    let own = area.map(|a| format!("{a}{}", e.code));
+    for key in own.into_iter().chain([format!("field.{}", e.code)]) {
+        if l.has(&key) {
+            return l.fill(&key, &[("limit", &limit)]);
+        }
     }
+    l.fill("field.invalid", &[("code", &e.code)])
 }
 
 /// Turns error responses of page routes into translated pages (and `unauthenticated` into the
@@ -406,22 +455,25 @@ fn pager(
     limit: u64,
     total: u64,
 ) -> (Option<String>, Option<String>) {
-    let link = |off: u64| {
-        let mut pairs: Vec<(&str, String)> = q
-            .iter()
-            .filter(|(k, v)| k.as_str() != "offset" && !v.is_empty())
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        pairs.sort();
-        pairs.push(("offset", off.to_string()));
-        format!(
-            "{base}?{}",
-            serde_urlencoded::to_string(&pairs).unwrap_or_default()
-        )
-    };
+    let link = |off: u64| page_link(base, q, "offset", off);
     let prev = (offset > 0).then(|| link(offset.saturating_sub(limit)));
     let next = (offset + limit < total).then(|| link(offset + limit));
     (prev, next)
+}
+
+/// A link to `base` keeping the query's filters, with the position `key` set to `at`.
+pub(crate) fn page_link(base: &str, q: &HashMap<String, String>, key: &str, at: u64) -> String {
+    let mut pairs: Vec<(&str, String)> = q
+        .iter()
+        .filter(|(k, v)| k.as_str() != key && !v.is_empty())
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    pairs.sort();
+    pairs.push((key, at.to_string()));
+    format!(
+        "{base}?{}",
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    )
 }
 
 const PAGE_SIZE: u64 = 20;
@@ -454,10 +506,7 @@ async fn org_list(
     Ok(render(
         &OrgList {
             c,
-            q: FormState {
-                values: raw,
-                errors: HashMap::new(),
-            },
+            q: FormState::with_values(raw),
             orgs: p.items,
             total: p.total,
             from,
@@ -520,7 +569,8 @@ fn org_values(o: &Organisation) -> HashMap<String, String> {
     v
 }
 
-fn keep(form: &HashMap<String, String>, fields: &[&str]) -> HashMap<String, String> {
+/// The values of `fields` as the form sent them, to show the form again.
+pub(crate) fn keep(form: &HashMap<String, String>, fields: &[&str]) -> HashMap<String, String> {
     fields
         .iter()
         .map(|k| (k.to_string(), form.get(*k).cloned().unwrap_or_default()))
@@ -557,10 +607,7 @@ async fn org_create(
     {
         Ok(o) => Ok(Redirect::to(&format!("/organisations/{}", o.id)).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: keep(&form, &ORG_FIELDS),
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(keep(&form, &ORG_FIELDS));
             f.absorb(e.into(), c.locale, "")?;
             let kinds = kinds(&c);
             Ok(render(
@@ -585,10 +632,7 @@ async fn org_edit(
     auth.require(Action::ManageOrganisation(id))?;
     let o = s.store.get_organisation(id).await?;
     let kinds = kinds(&c);
-    let f = FormState {
-        values: org_values(&o),
-        errors: HashMap::new(),
-    };
+    let f = FormState::with_values(org_values(&o));
     Ok(render(
         &OrgForm {
             c,
@@ -615,10 +659,7 @@ async fn org_update(
     {
         Ok(o) => Ok(Redirect::to(&format!("/organisations/{}", o.id)).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: keep(&form, &ORG_FIELDS),
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(keep(&form, &ORG_FIELDS));
             f.absorb(e.into(), c.locale, "")?;
             let kinds = kinds(&c);
             Ok(render(
@@ -678,10 +719,7 @@ async fn org_show(
         &OrgShow {
             c,
             org,
-            q: FormState {
-                values: raw,
-                errors: HashMap::new(),
-            },
+            q: FormState::with_values(raw),
             members: p.items,
             total: p.total,
             prev,
@@ -725,9 +763,10 @@ async fn member_new(
     let mut f = FormState::default();
     f.values.insert("kind".into(), "company".into());
     f.values.insert("status".into(), "admitted".into());
-    let today = time::OffsetDateTime::now_utc().date();
-    f.values
-        .insert("joined".into(), federa_core::org::format_date(today));
+    f.values.insert(
+        "joined".into(),
+        federa_core::org::format_date(crate::today()),
+    );
     Ok(render(&MemberForm { c, org, f, kinds }, StatusCode::OK))
 }
 
@@ -751,10 +790,7 @@ async fn member_add(
     match s.store.add_membership(auth.actor(), id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/organisations/{id}")).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: keep(&form, &MEMBER_FIELDS),
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(keep(&form, &MEMBER_FIELDS));
             f.absorb(e.into(), c.locale, "new_member.")?;
             let kinds = kinds(&c);
             Ok(render(
@@ -785,10 +821,32 @@ async fn member_end_form(
     let m = member_of(&s, id, mid).await?;
     let mut f = FormState::default();
     f.values.insert("status".into(), "withdrawn".into());
-    let today = time::OffsetDateTime::now_utc().date();
-    f.values
-        .insert("left_on".into(), federa_core::org::format_date(today));
+    f.values.insert(
+        "left_on".into(),
+        federa_core::org::format_date(crate::today()),
+    );
     Ok(render(&MemberEnd { c, org, m, f }, StatusCode::OK))
+}
+
+/// Every membership of `org` that `filter` lets through, page by page.
+pub(crate) async fn all_memberships(
+    s: &AppState,
+    org: i64,
+    filter: &MembershipFilter,
+) -> Result<Vec<Membership>, AppError> {
+    let mut out = Vec::new();
+    loop {
+        let offset = out.len() as u64;
+        let p = s
+            .store
+            .list_memberships(org, filter, Page::new(offset, Page::MAX_LIMIT))
+            .await?;
+        let done = p.items.is_empty() || offset + p.items.len() as u64 >= p.total;
+        out.extend(p.items);
+        if done {
+            return Ok(out);
+        }
+    }
 }
 
 async fn member_of(s: &AppState, id: i64, mid: i64) -> Result<Membership, AppError> {
@@ -818,10 +876,7 @@ async fn member_end(
     match s.store.end_membership(auth.actor(), mid, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/organisations/{id}")).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: keep(&form, &["left_on", "status", "reason"]),
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(keep(&form, &["left_on", "status", "reason"]));
             f.absorb(e.into(), c.locale, "")?;
             Ok(render(
                 &MemberEnd { c, org, m, f },

@@ -14,15 +14,16 @@ use federa_core::registry::stats::{Count, Dimension, Indicator, Participation};
 use federa_store::{
     ActivityInput, AttendanceInput, CircularInput, CircularRecord, CircularSummary,
     ComplaintAdvance, ComplaintInput, ComplaintRecord, Convention, ConventionInput,
-    ConventionRecord, FieldError, InboxItem, IndicatorInput, NewAttachment, Reminder, UnitContact,
+    ConventionRecord, InboxItem, IndicatorInput, NewAttachment, Reminder, UnitContact,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::{actor_user, now, require_manage, require_represents, today};
+use super::{actor_user, require_manage, require_represents};
 use crate::AppState;
 use crate::auth::{Action, Auth};
 use crate::error::{ApiJson, AppError, ErrorBody};
+use crate::{now, today};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -211,16 +212,12 @@ fn all() -> Audience {
     Audience::All
 }
 
-fn invalid(field: &str, code: &str) -> AppError {
-    AppError::Invalid(vec![FieldError::new(field, code)])
-}
-
 pub(crate) fn parse_deadline(v: Option<&str>) -> Result<Option<time::OffsetDateTime>, AppError> {
     match v.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
             .map(Some)
-            .map_err(|_| invalid("acknowledge_by", "invalid_time")),
+            .map_err(|_| AppError::invalid("acknowledge_by", "invalid_time")),
     }
 }
 
@@ -230,7 +227,7 @@ impl CircularJson {
         for a in self.attachments {
             let content = base64::engine::general_purpose::STANDARD
                 .decode(a.content_base64.trim())
-                .map_err(|_| invalid("attachments", "invalid_base64"))?;
+                .map_err(|_| AppError::invalid("attachments", "invalid_base64"))?;
             attachments.push(NewAttachment {
                 file_name: a.file_name,
                 media_type: a
@@ -613,7 +610,7 @@ pub struct MembersByQuery {
 
 pub(crate) fn dimension(by: &str) -> Result<Dimension, AppError> {
     serde_json::from_value(serde_json::Value::String(by.trim().to_string()))
-        .map_err(|_| invalid("by", "unknown_value"))
+        .map_err(|_| AppError::invalid("by", "unknown_value"))
 }
 
 /// Member units in force on a day, counted by district, sector, category or joining year.
@@ -629,7 +626,8 @@ async fn members_by(
     s.store.get_organisation(id).await?;
     let on = match q.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => today(),
-        Some(d) => federa_core::org::parse_date(d).ok_or_else(|| invalid("on", "invalid_date"))?,
+        Some(d) => federa_core::org::parse_date(d)
+            .ok_or_else(|| AppError::invalid("on", "invalid_date"))?,
     };
     Ok(Json(s.store.members_by(id, dimension(&q.by)?, on).await?))
 }

@@ -15,7 +15,6 @@ pub mod pages;
 
 use axum::Router;
 use federa_store::{Actor, CircularRecord, EmailOutcome, EmailState, Reminder, Role};
-use time::{Date, OffsetDateTime};
 
 pub use mail::Mailer;
 
@@ -63,14 +62,6 @@ pub fn represented_units(auth: &Auth) -> Vec<i64> {
     v.sort_unstable();
     v.dedup();
     v
-}
-
-pub fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
-}
-
-pub fn today() -> Date {
-    now().date()
 }
 
 fn actor_user(auth: &Auth) -> Result<Actor, AppError> {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use federa_core::registry::activity::{Activity, Attendance};
@@ -20,17 +20,18 @@ use federa_core::registry::status::Decision;
 use federa_store::{
     ActivityInput, AttendanceInput, CircularInput, CircularRecord, CircularSummary,
     ComplaintAdvance, ComplaintInput, ComplaintRecord, ConventionInput, ConventionRecord,
-    FieldError, InboxItem, IndicatorInput, Membership, MembershipFilter, NewAttachment,
-    Organisation, Page, Reminder,
+    InboxItem, IndicatorInput, Membership, MembershipFilter, NewAttachment, Organisation, Page,
+    Reminder,
 };
 use time::{OffsetDateTime, UtcOffset};
 
-use super::{represented_units, represents, require_manage, require_represents, today};
+use super::{represented_units, represents, require_manage, require_represents};
 use crate::AppState;
 use crate::auth::{Action, Auth};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::pages::{Ctx, FormState, PageCtx};
+use crate::pages::{Ctx, FormState, PageCtx, all_memberships, download, render};
+use crate::{now, today};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -114,44 +115,13 @@ fn parse_local(field: &str, v: &str) -> Result<Option<OffsetDateTime>, AppError>
     let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
     time::PrimitiveDateTime::parse(v, &fmt)
         .map(|p| Some(p.assume_offset(CST)))
-        .map_err(|_| AppError::Invalid(vec![FieldError::new(field, "invalid_time")]))
+        .map_err(|_| AppError::invalid(field, "invalid_time"))
 }
 
-fn render(t: &impl Template, status: StatusCode) -> Response {
-    match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => AppError::internal(e).into_response(),
-    }
-}
-
-/// A refusal in words: this area's `eng.field.CODE`, else the shared `field.CODE`, else the
-/// code itself in `field.invalid`.
-fn field_message(l: Locale, e: &FieldError) -> String {
-    let limit = e.limit.map(|n| n.to_string()).unwrap_or_default();
-    let keys = crate::i18n::keys(l);
-    for key in [format!("eng.field.{}", e.code), format!("field.{}", e.code)] {
-        if keys.contains(&key.as_str()) {
-            return l.fill(&key, &[("limit", &limit)]);
-        }
-    }
-    l.fill("field.invalid", &[("code", &e.code)])
-}
-
-/// Puts a refusal next to its field; other errors propagate.
+/// Puts a refusal next to its field, in this area's words (`eng.field.CODE`) where it has
+/// some; other errors propagate.
 fn absorb(f: &mut FormState, err: AppError, l: Locale) -> Result<(), AppError> {
-    match err {
-        AppError::Invalid(es) => {
-            for e in es {
-                f.errors.insert(e.field.clone(), field_message(l, &e));
-            }
-            Ok(())
-        }
-        AppError::Conflict { field, .. } => {
-            f.errors.insert(field, l.t("field.taken").to_string());
-            Ok(())
-        }
-        other => Err(other),
-    }
+    f.absorb_as(err, l, Some("eng.field."), str::to_string)
 }
 
 fn values(form: &[(String, String)]) -> HashMap<String, String> {
@@ -176,28 +146,11 @@ fn list_field(v: &str) -> Vec<String> {
 
 /// The current member units of an organisation, by name.
 async fn current_members(s: &AppState, org: i64) -> Result<Vec<Membership>, AppError> {
-    let mut out = Vec::new();
-    let mut offset = 0;
-    loop {
-        let p = s
-            .store
-            .list_memberships(
-                org,
-                &MembershipFilter {
-                    current_only: true,
-                    ..MembershipFilter::default()
-                },
-                Page::new(offset, Page::MAX_LIMIT),
-            )
-            .await?;
-        let n = p.items.len() as u64;
-        out.extend(p.items);
-        offset += n;
-        if n == 0 || offset >= p.total {
-            break;
-        }
-    }
-    Ok(out)
+    let current = MembershipFilter {
+        current_only: true,
+        ..MembershipFilter::default()
+    };
+    all_memberships(s, org, &current).await
 }
 
 fn unit_names(members: &[Membership]) -> HashMap<i64, String> {
@@ -326,7 +279,7 @@ async fn activity_create(
             .trim()
             .parse::<u32>()
             .map(Some)
-            .map_err(|_| AppError::Invalid(vec![FieldError::new("capacity", "not_a_number")])),
+            .map_err(|_| AppError::invalid("capacity", "not_a_number")),
     };
     let result = match capacity {
         Ok(capacity) => s
@@ -351,10 +304,7 @@ async fn activity_create(
     match result {
         Ok(a) => Ok(Redirect::to(&format!("/activities/{}", a.id)).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: v,
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(v);
             absorb(&mut f, e, c.locale)?;
             let org = s.store.get_organisation(id).await?;
             let list = s.store.list_activities(id, None).await?;
@@ -493,10 +443,7 @@ async fn after_activity_post(
     match r {
         Ok(_) => Ok(Redirect::to(&format!("/activities/{aid}")).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: form,
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(form);
             absorb(&mut f, e, c.locale)?;
             activity_page(s, c, auth, aid, f, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -538,10 +485,7 @@ async fn activity_register(
         require_represents(&auth, unit)?;
     }
     let r = match v.get("people").and_then(|p| p.trim().parse::<u32>().ok()) {
-        None => Err(AppError::Invalid(vec![FieldError::new(
-            "people",
-            "not_a_number",
-        )])),
+        None => Err(AppError::invalid("people", "not_a_number")),
         Some(people) => s
             .store
             .register_for_activity(auth.actor(), aid, unit, people, today())
@@ -658,7 +602,7 @@ async fn circular_send(
     let mut v: HashMap<String, String> = HashMap::new();
     let mut statuses = Vec::new();
     let mut files = Vec::new();
-    let bad = |_| AppError::Invalid(vec![FieldError::new("attachments", "unreadable_upload")]);
+    let bad = |_| AppError::invalid("attachments", "unreadable_upload");
     while let Some(field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or("").to_string();
         if name == "attachment" {
@@ -712,7 +656,7 @@ async fn circular_send(
                 email: s.mailer.is_some(),
             };
             s.store
-                .send_circular(auth.actor(), id, &input, super::now())
+                .send_circular(auth.actor(), id, &input, now())
                 .await
                 .map_err(AppError::from)
         }
@@ -724,10 +668,7 @@ async fn circular_send(
         }
         Err(e) => {
             v.remove("csrf");
-            let mut f = FormState {
-                values: v,
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(v);
             absorb(&mut f, e, c.locale)?;
             circulars_page(&s, c, id, f, statuses, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -859,7 +800,7 @@ async fn circular_remind(
     require_manage(&auth, r.organisation_id)?;
     match s
         .store
-        .send_reminders(auth.actor(), cid, super::now(), s.mailer.is_some())
+        .send_reminders(auth.actor(), cid, now(), s.mailer.is_some())
         .await
     {
         Ok(sent) => {
@@ -985,10 +926,7 @@ async fn contact_set(
     match s.store.set_unit_contact(auth.actor(), uid, &k).await {
         Ok(_) => Ok(Redirect::to(&format!("/units/{uid}/inbox")).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: v,
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(v);
             absorb(&mut f, e.into(), c.locale)?;
             inbox_page(&s, c, uid, f, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -1029,7 +967,7 @@ async fn inbox_item(
     }
     let r = s
         .store
-        .mark_circular_read(super::actor_user(&auth)?, cid, uid, super::now())
+        .mark_circular_read(super::actor_user(&auth)?, cid, uid, now())
         .await?;
     let unit = s.store.get_organisation(uid).await?;
     let from = s.store.get_organisation(r.organisation_id).await?;
@@ -1057,7 +995,7 @@ async fn inbox_ack(
 ) -> Result<Response, AppError> {
     require_represents(&auth, uid)?;
     s.store
-        .acknowledge_circular(super::actor_user(&auth)?, cid, uid, super::now())
+        .acknowledge_circular(super::actor_user(&auth)?, cid, uid, now())
         .await?;
     Ok(Redirect::to(&format!("/units/{uid}/inbox/{cid}")).into_response())
 }
@@ -1115,8 +1053,9 @@ impl StatisticsPage {
 fn day_param(q: &HashMap<String, String>) -> Result<time::Date, AppError> {
     match q.get("on").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(today()),
-        Some(d) => federa_core::org::parse_date(d)
-            .ok_or_else(|| AppError::Invalid(vec![FieldError::new("on", "invalid_date")])),
+        Some(d) => {
+            federa_core::org::parse_date(d).ok_or_else(|| AppError::invalid("on", "invalid_date"))
+        }
     }
 }
 
@@ -1206,10 +1145,7 @@ async fn indicator_create(
             Ok(Redirect::to(&format!("/organisations/{id}/statistics#indicators")).into_response())
         }
         Err(e) => {
-            let mut f = FormState {
-                values: v,
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(v);
             absorb(&mut f, e.into(), c.locale)?;
             statistics_page(
                 &s,
@@ -1240,17 +1176,11 @@ async fn statistics_file(
     let (stem, ext) = file.rsplit_once('.').ok_or_else(not_found)?;
     let csv = |header: &[&str], rows: Vec<Vec<String>>| -> Result<Response, AppError> {
         let bytes = stats::table_csv(header, rows).map_err(AppError::internal)?;
-        Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{stem}.csv\""),
-                ),
-            ],
+        Ok(download(
+            "text/csv; charset=utf-8",
+            &format!("{stem}.csv"),
             bytes,
-        )
-            .into_response())
+        ))
     };
     let svg = |title: &str, bars: Vec<(String, u64)>| -> Result<Response, AppError> {
         let doc = super::charts::bar_chart(title, &bars)
@@ -1466,10 +1396,7 @@ async fn convention_create(
     match s.store.create_convention(auth.actor(), id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/organisations/{id}/convention")).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: v,
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(v);
             absorb(&mut f, e.into(), c.locale)?;
             convention_page(&s, c, &auth, id, f, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -1494,10 +1421,7 @@ async fn convention_sign(
     {
         Ok(_) => Ok(Redirect::to(&format!("/organisations/{org}/convention")).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: v,
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(v);
             absorb(&mut f, e.into(), c.locale)?;
             convention_page(&s, c, &auth, org, f, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -1597,10 +1521,7 @@ async fn complaint_file(
     match s.store.file_complaint(actor, id, &input, today()).await {
         Ok(r) => Ok(Redirect::to(&format!("/complaints/{}", r.id)).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: v,
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(v);
             absorb(&mut f, e.into(), c.locale)?;
             complaints_page(&s, c, &auth, id, f, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -1697,10 +1618,7 @@ async fn complaint_advance(
     }
     let g = |k: &str| v.get(k).cloned().filter(|x| !x.trim().is_empty());
     let result = match to {
-        None => Err(AppError::Invalid(vec![FieldError::new(
-            "to",
-            "unknown_value",
-        )])),
+        None => Err(AppError::invalid("to", "unknown_value")),
         Some(to) => {
             let outcome = g("outcome").map(|text| Outcome {
                 text,
@@ -1726,10 +1644,7 @@ async fn complaint_advance(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/complaints/{cid}")).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: v,
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(v);
             absorb(&mut f, e, c.locale)?;
             complaint_page(&s, c, &auth, cid, f, StatusCode::UNPROCESSABLE_ENTITY).await
         }

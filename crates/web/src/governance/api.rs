@@ -33,9 +33,9 @@ use tally::decision::{Decision, Majority, QuorumCheck};
 use time::{Date, OffsetDateTime};
 use utoipa::{OpenApi, ToSchema};
 
-use crate::AppState;
 use crate::auth::{Action, Auth};
 use crate::error::{ApiJson, AppError, ErrorBody};
+use crate::{AppState, now};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -268,22 +268,14 @@ impl From<GovError> for AppError {
     }
 }
 
-fn invalid(field: &str, code: &str) -> AppError {
-    AppError::Invalid(vec![federa_store::FieldError::new(field, code)])
-}
-
 fn parse_date(field: &str, s: &str) -> Result<Date, AppError> {
     let f = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s.trim(), &f).map_err(|_| invalid(field, "invalid_date"))
+    Date::parse(s.trim(), &f).map_err(|_| AppError::invalid(field, "invalid_date"))
 }
 
 fn parse_time(field: &str, s: &str) -> Result<OffsetDateTime, AppError> {
     OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
-        .map_err(|_| invalid(field, "invalid_time"))
-}
-
-fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+        .map_err(|_| AppError::invalid(field, "invalid_time"))
 }
 
 /// The holders the signed-in user is a delegate of in `org`.
@@ -371,7 +363,7 @@ async fn add_body(
     auth.require(Action::RunMeetings(org))?;
     let name = input.name.trim().to_string();
     if name.is_empty() {
-        return Err(invalid("name", "required"));
+        return Err(AppError::invalid("name", "required"));
     }
     let (_, b) = s
         .store
@@ -421,7 +413,7 @@ async fn add_term(
     auth.require(Action::RunMeetings(org))?;
     let start = parse_date("start", &input.start)?;
     if input.number == 0 {
-        return Err(invalid("number", "out_of_range"));
+        return Err(AppError::invalid("number", "out_of_range"));
     }
     let (_, b) = s
         .store
@@ -594,7 +586,7 @@ async fn convene(
     auth.require(Action::RunMeetings(org))?;
     let title = input.title.trim().to_string();
     if title.is_empty() {
-        return Err(invalid("title", "required"));
+        return Err(AppError::invalid("title", "required"));
     }
     let new = NewMeeting {
         body: input.body,
@@ -841,7 +833,7 @@ async fn approve_minutes(
 ) -> Result<Json<Done>, AppError> {
     let org = meeting_org(&s, &auth, id, Action::RunMeetings).await?;
     if s.store.meeting_organisation(input.by).await? != org {
-        return Err(invalid("by", "not_found"));
+        return Err(AppError::invalid("by", "not_found"));
     }
     s.store
         .update_meeting(auth.actor(), MeetingId(id), "approve_minutes", |m, _, _| {
@@ -877,7 +869,7 @@ async fn add_agenda_item(
     meeting_org(&s, &auth, id, Action::RunMeetings).await?;
     let title = input.title.trim().to_string();
     if title.is_empty() {
-        return Err(invalid("title", "required"));
+        return Err(AppError::invalid("title", "required"));
     }
     let n = s
         .store
@@ -923,14 +915,14 @@ async fn submit_motion(
     let org = meeting_org(&s, &auth, id, Action::RunMeetings).await?;
     let title = input.title.trim().to_string();
     if title.is_empty() {
-        return Err(invalid("title", "required"));
+        return Err(AppError::invalid("title", "required"));
     }
     let text = match (input.text, input.document) {
         (Some(t), _) => t,
         (None, Some(d)) => {
             let doc = s.store.get_document(d.document).await?;
             if doc.organisation_id != org {
-                return Err(invalid("document", "not_found"));
+                return Err(AppError::invalid("document", "not_found"));
             }
             doc.document.version(d.version)?.paragraphs.clone()
         }
@@ -1176,7 +1168,7 @@ async fn add_election(
 ) -> Result<(StatusCode, Json<Numbered>), AppError> {
     meeting_org(&s, &auth, id, Action::RunMeetings).await?;
     if input.seats == 0 {
-        return Err(invalid("seats", "out_of_range"));
+        return Err(AppError::invalid("seats", "out_of_range"));
     }
     let e = s
         .store
@@ -1222,7 +1214,7 @@ async fn nominate(
     meeting_org(&s, &auth, id, Action::RunMeetings).await?;
     let name = input.name.trim().to_string();
     if name.is_empty() {
-        return Err(invalid("name", "required"));
+        return Err(AppError::invalid("name", "required"));
     }
     s.store
         .update_meeting(auth.actor(), MeetingId(id), "nominate", |m, b, _| {
@@ -1266,7 +1258,7 @@ async fn eligibility(
     let holder = match q.kind.as_str() {
         "unit" => Holder::Unit(q.id),
         "person" => Holder::Person(q.id),
-        _ => return Err(invalid("kind", "unknown_value")),
+        _ => return Err(AppError::invalid("kind", "unknown_value")),
     };
     let r = s.store.get_meeting(MeetingId(id)).await?;
     let bodies = s.store.bodies(r.organisation_id).await?.bodies;

@@ -17,15 +17,16 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use federa_core::governance::minutes::{self, Minutes, Names, RoundTable};
 use federa_core::governance::{
     BallotContent, BallotForm, Bodies, BodyId, Change, DocumentId, ElectionId, ElectionState,
     Fills, GovError, Holder, Meeting, MeetingId, MeetingState, Method, MotionId, MotionState,
-    OfficeKind, ParagraphDiff, PollId, PollState, PollSubject, Secrecy, VersionStatus,
+    OfficeKind, ParagraphDiff, Poll, PollId, PollState, PollSubject, Secrecy, VersionStatus,
 };
+use federa_core::registry::stats::table_csv;
 use federa_store::governance::{GovernanceError, holder_key, parse_holder};
 use federa_store::{MembershipFilter, Page};
 use tally::decision::{Base, Choice, Comparison, Fraction, Majority, Quorum, QuorumCheck};
@@ -37,7 +38,7 @@ use crate::AppState;
 use crate::auth::{Action, Auth};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::pages::{Ctx, PageCtx};
+use crate::pages::{Ctx, PageCtx, all_memberships, download, render, static_file};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -70,21 +71,10 @@ pub fn router() -> Router<AppState> {
 /// Reloads a page marked `data-live` every 10 seconds (the live quorum and vote progress),
 /// unless the user is typing in a form on it.
 async fn live_js() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+    static_file(
+        "text/javascript; charset=utf-8",
         include_str!("../../static/governance.js"),
     )
-        .into_response()
-}
-
-fn render(t: &impl Template, status: StatusCode) -> Response {
-    match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => AppError::internal(e).into_response(),
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,7 +93,7 @@ fn when_opt(t: Option<OffsetDateTime>) -> String {
 
 fn fraction(l: Locale, f: Fraction) -> String {
     let key = format!("gov.fraction.{}_{}", f.num(), f.den());
-    if crate::i18n::keys(l).contains(&key.as_str()) {
+    if l.has(&key) {
         l.t(&key).to_string()
     } else {
         format!("{}/{}", f.num(), f.den())
@@ -328,21 +318,12 @@ async fn names_for(
     extra: impl Iterator<Item = Holder>,
     l: Locale,
 ) -> Names {
-    let mut names = Names::new();
-    let mut offset = 0;
-    while let Ok(p) = s
-        .store
-        .list_memberships(org, &MembershipFilter::default(), Page::new(offset, 500))
+    let mut names: Names = all_memberships(s, org, &MembershipFilter::default())
         .await
-    {
-        for m in &p.items {
-            names.insert(Holder::Unit(m.member.id as u64), m.member.name.clone());
-        }
-        offset += p.items.len() as u64;
-        if p.items.is_empty() || offset >= p.total {
-            break;
-        }
-    }
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| (Holder::Unit(m.member.id as u64), m.member.name))
+        .collect();
     for h in extra {
         if names.contains_key(&h) {
             continue;
@@ -762,6 +743,36 @@ pub struct PollLine {
     pub may_vote: bool,
 }
 
+impl PollLine {
+    /// A poll as listed, with how many of those entitled have voted so far; the viewer may
+    /// vote in it while it is open and `may_vote` says they hold a vote.
+    async fn of(
+        s: &AppState,
+        l: Locale,
+        p: &Poll,
+        (subject, href): (String, String),
+        may_vote: bool,
+    ) -> Result<PollLine, AppError> {
+        let progress = s.store.poll_progress(p.id).await.map_err(store_err)?;
+        let open = p.state == PollState::Open;
+        Ok(PollLine {
+            id: p.id.0,
+            subject,
+            href,
+            open,
+            state: state(l, poll_state(p.state)),
+            progress: l.fill(
+                "gov.poll.progress",
+                &[
+                    ("voted", &progress.voted.to_string()),
+                    ("entitled", &progress.entitled.to_string()),
+                ],
+            ),
+            may_vote: open && may_vote,
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "governance/meeting.html")]
 struct MeetingPage {
@@ -900,30 +911,12 @@ async fn meeting_page(
         })
         .collect();
     let mut polls = Vec::new();
+    // The viewer casts for a holder present (or whose proxy a holder of theirs carries) when
+    // the poll opened.
+    let holds_vote = mine.iter().any(|h| m.roll.contains_key(h));
     for p in &m.polls {
-        let progress = s.store.poll_progress(p.id).await.map_err(store_err)?;
-        let (subject, href) = poll_subject(l, &m, &p.subject);
-        let may_vote = p.state == PollState::Open
-            && mine.iter().any(|h| {
-                // The viewer casts for a holder present (or whose proxy a holder of theirs
-                // carries) when the poll opened.
-                m.roll.contains_key(h)
-            });
-        polls.push(PollLine {
-            id: p.id.0,
-            subject,
-            href,
-            open: p.state == PollState::Open,
-            state: state(l, poll_state(p.state)),
-            progress: l.fill(
-                "gov.poll.progress",
-                &[
-                    ("voted", &progress.voted.to_string()),
-                    ("entitled", &progress.entitled.to_string()),
-                ],
-            ),
-            may_vote,
-        });
+        let subject = poll_subject(l, &m, &p.subject);
+        polls.push(PollLine::of(&s, l, p, subject, holds_vote).await?);
     }
     let approvable = if can_manage && open {
         s.store
@@ -1000,13 +993,13 @@ fn election_heading(l: Locale, e: &federa_core::governance::Election, bodies: &B
 fn form_holder(form: &HashMap<String, String>, k: &str) -> Result<Holder, AppError> {
     form.get(k)
         .and_then(|v| parse_holder(v))
-        .ok_or_else(|| AppError::Invalid(vec![federa_store::FieldError::new(k, "required")]))
+        .ok_or_else(|| AppError::invalid(k, "required"))
 }
 
 fn form_id(form: &HashMap<String, String>, k: &str) -> Result<u64, AppError> {
     form.get(k)
         .and_then(|v| v.trim().parse().ok())
-        .ok_or_else(|| AppError::Invalid(vec![federa_store::FieldError::new(k, "required")]))
+        .ok_or_else(|| AppError::invalid(k, "required"))
 }
 
 /// Sign-in (a delegate themself, or the secretariat for anyone), sign-out and proxies.
@@ -1052,10 +1045,7 @@ async fn attendance(
                 .await
         }
         _ => {
-            return Err(AppError::Invalid(vec![federa_store::FieldError::new(
-                "action",
-                "unknown_value",
-            )]));
+            return Err(AppError::invalid("action", "unknown_value"));
         }
     };
     let back = format!("/governance/meetings/{id}");
@@ -1156,10 +1146,7 @@ async fn control(
             }
         }
         _ => {
-            return Err(AppError::Invalid(vec![federa_store::FieldError::new(
-                "action",
-                "unknown_value",
-            )]));
+            return Err(AppError::invalid("action", "unknown_value"));
         }
     };
     match r {
@@ -1302,22 +1289,8 @@ async fn motion_page(
     let mine = delegate_holders(&s, &auth, org).await;
     let poll = match mo.poll.and_then(|p| m.poll(p).ok()) {
         Some(p) => {
-            let progress = s.store.poll_progress(p.id).await.map_err(store_err)?;
-            Some(PollLine {
-                id: p.id.0,
-                subject: secrecy(l, p.secrecy),
-                href: String::new(),
-                open: p.state == PollState::Open,
-                state: state(l, poll_state(p.state)),
-                progress: l.fill(
-                    "gov.poll.progress",
-                    &[
-                        ("voted", &progress.voted.to_string()),
-                        ("entitled", &progress.entitled.to_string()),
-                    ],
-                ),
-                may_vote: p.state == PollState::Open && !mine.is_empty(),
-            })
+            let subject = (secrecy(l, p.secrecy), String::new());
+            Some(PollLine::of(&s, l, p, subject, !mine.is_empty()).await?)
         }
         None => None,
     };
@@ -1456,6 +1429,13 @@ async fn election_page(
             (cand.name.clone(), status, class)
         })
         .collect();
+    // The name an elected holder stood under, else the holder's own.
+    let elected_name = |h: &Holder| {
+        e.candidates
+            .iter()
+            .find(|x| x.holder == *h)
+            .map_or_else(|| holder_name(&names, l, *h), |x| x.name.clone())
+    };
     let mut rounds = Vec::new();
     let mut live = false;
     for r in &e.rounds {
@@ -1471,36 +1451,17 @@ async fn election_page(
             .collect();
         let poll = match m.poll(r.poll) {
             Ok(p) => {
-                let progress = s.store.poll_progress(p.id).await.map_err(store_err)?;
-                live |= p.state == PollState::Open;
-                Some(PollLine {
-                    id: p.id.0,
-                    subject: secrecy(l, p.secrecy),
-                    href: String::new(),
-                    open: p.state == PollState::Open,
-                    state: state(l, poll_state(p.state)),
-                    progress: l.fill(
-                        "gov.poll.progress",
-                        &[
-                            ("voted", &progress.voted.to_string()),
-                            ("entitled", &progress.entitled.to_string()),
-                        ],
-                    ),
-                    may_vote: p.state == PollState::Open && !mine.is_empty(),
-                })
+                let subject = (secrecy(l, p.secrecy), String::new());
+                let line = PollLine::of(&s, l, p, subject, !mine.is_empty()).await?;
+                live |= line.open;
+                Some(line)
             }
             Err(_) => None,
         };
         let elected = r
             .elected
             .iter()
-            .map(|h| {
-                e.candidates
-                    .iter()
-                    .find(|x| x.holder == *h)
-                    .map(|x| x.name.clone())
-                    .unwrap_or_else(|| holder_name(&names, l, *h))
-            })
+            .map(elected_name)
             .collect::<Vec<_>>()
             .join("、");
         rounds.push(RoundView {
@@ -1556,17 +1517,7 @@ async fn election_page(
             e.open_seats().to_string(),
         ),
     ];
-    let elected = e
-        .elected
-        .iter()
-        .map(|h| {
-            e.candidates
-                .iter()
-                .find(|x| x.holder == *h)
-                .map(|x| x.name.clone())
-                .unwrap_or_else(|| holder_name(&names, l, *h))
-        })
-        .collect();
+    let elected = e.elected.iter().map(elected_name).collect();
     Ok(render(
         &ElectionPage {
             meeting_id: id,
@@ -2427,27 +2378,17 @@ async fn results_csv(
 ) -> Result<Response, AppError> {
     auth.require(Action::ReadRegistry)?;
     let (_, _, min) = minutes_of(&s, id, c.locale).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(minutes::ResultRow::HEADER)
-        .map_err(AppError::internal)?;
-    for r in minutes::result_rows(&min) {
-        w.write_record(r.cells()).map_err(AppError::internal)?;
-    }
-    let body = w.into_inner().map_err(AppError::internal)?;
-    // A byte order mark, so that spreadsheet programs read the Chinese names as UTF-8.
-    let mut out = "\u{feff}".as_bytes().to_vec();
-    out.extend(body);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"results-{id}.csv\""),
-            ),
-        ],
-        out,
+    // With a byte order mark, so that spreadsheet programs read the Chinese names as UTF-8.
+    let out = table_csv(
+        &minutes::ResultRow::HEADER,
+        minutes::result_rows(&min).iter().map(|r| r.cells()),
     )
-        .into_response())
+    .map_err(AppError::internal)?;
+    Ok(download(
+        "text/csv; charset=utf-8",
+        &format!("results-{id}.csv"),
+        out,
+    ))
 }
 
 async fn meeting_ics(
@@ -2472,20 +2413,11 @@ async fn meeting_ics(
         OffsetDateTime::now_utc(),
     );
     let url = format!("http://{host}/governance/meetings/{id}");
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "text/calendar; charset=utf-8".to_string(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"meeting-{id}.ics\""),
-            ),
-        ],
+    Ok(download(
+        "text/calendar; charset=utf-8",
+        &format!("meeting-{id}.ics"),
         super::ical::calendar(&ev, &url),
-    )
-        .into_response())
+    ))
 }
 
 #[cfg(test)]

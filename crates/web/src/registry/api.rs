@@ -4,8 +4,8 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use federa_core::org::{MemberStatus, parse_date};
@@ -18,10 +18,13 @@ use federa_store::{NewMember, Page};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use super::{collected_csv, invalid, member_of, query_input, read_members, today, write_members};
+use super::{collected_csv, member_of, query_input, read_members, write_member, write_members};
 use crate::AppState;
+use crate::api::query;
 use crate::auth::Auth;
 use crate::error::{ApiJson, AppError, ErrorBody};
+use crate::pages::download;
+use crate::today;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -126,9 +129,11 @@ impl DecisionJson {
             .map(str::trim)
             .filter(|r| !r.is_empty());
         match (self.motion_id, reference) {
-            (Some(_), Some(_)) => Err(invalid("decision", "motion_or_reference")),
+            (Some(_), Some(_)) => Err(AppError::invalid("decision", "motion_or_reference")),
             (Some(motion_id), None) => Ok(Decision::Motion { motion_id }),
-            (None, Some(r)) if r.chars().count() > 100 => Err(invalid("reference", "too_long")),
+            (None, Some(r)) if r.chars().count() > 100 => {
+                Err(AppError::invalid("reference", "too_long"))
+            }
             (None, Some(r)) => Ok(Decision::Secretariat {
                 reference: r.to_string(),
             }),
@@ -139,13 +144,13 @@ impl DecisionJson {
 
 pub fn date_field(field: &str, v: &str) -> Result<time::Date, AppError> {
     if v.trim().is_empty() {
-        return Err(invalid(field, "required"));
+        return Err(AppError::invalid(field, "required"));
     }
-    parse_date(v).ok_or_else(|| invalid(field, "invalid_date"))
+    parse_date(v).ok_or_else(|| AppError::invalid(field, "invalid_date"))
 }
 
 fn status_field(field: &str, v: &str) -> Result<MemberStatus, AppError> {
-    MemberStatus::parse(v.trim()).ok_or_else(|| invalid(field, "unknown_status"))
+    MemberStatus::parse(v.trim()).ok_or_else(|| AppError::invalid(field, "unknown_status"))
 }
 
 /// A member to add: a unit (`member_id`) or a person (`person_id`).
@@ -172,8 +177,10 @@ impl NewMemberJson {
         let member = match (self.member_id, self.person_id) {
             (Some(o), None) => Member::Organisation(o),
             (None, Some(p)) => Member::Person(p),
-            (Some(_), Some(_)) => return Err(invalid("member_id", "member_id_or_person_id")),
-            (None, None) => return Err(invalid("member_id", "required")),
+            (Some(_), Some(_)) => {
+                return Err(AppError::invalid("member_id", "member_id_or_person_id"));
+            }
+            (None, None) => return Err(AppError::invalid("member_id", "required")),
         };
         Ok(NewMember {
             member,
@@ -304,16 +311,6 @@ impl From<SearchQuery> for MemberQueryInput {
 
 type Q<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
 
-fn query<T>(q: Q<T>) -> Result<T, AppError> {
-    q.map(|Query(t)| t).map_err(|e| {
-        let text = e.body_text();
-        match text.split('`').nth(1) {
-            Some(f) if text.contains("unknown field") => AppError::UnknownField(f.to_string()),
-            _ => invalid("query", "invalid_query"),
-        }
-    })
-}
-
 /// Search an organisation's member units (its admin, secretariat and representatives).
 #[utoipa::path(get, path = "/api/organisations/{id}/registry/members",
     params(("id" = i64, Path), SearchQuery),
@@ -391,8 +388,7 @@ async fn change_status(
     Path(mid): Path<i64>,
     ApiJson(input): ApiJson<StatusChangeJson>,
 ) -> Result<Json<RegistryJson>, AppError> {
-    let m = member_of(&s, mid).await?;
-    write_members(&auth, m.organisation_id)?;
+    write_member(&s, &auth, mid).await?;
     let to = status_field("to", &input.to)?;
     let on = date_field("on", &input.on)?;
     let decision = input.decision.unwrap_or_default().decision()?;
@@ -414,8 +410,7 @@ async fn set_representative(
     Path(mid): Path<i64>,
     ApiJson(input): ApiJson<RepresentativeJson>,
 ) -> Result<Json<RegistryJson>, AppError> {
-    let m = member_of(&s, mid).await?;
-    write_members(&auth, m.organisation_id)?;
+    write_member(&s, &auth, mid).await?;
     json(
         &s.store
             .set_representative(auth.actor(), mid, input.person_id)
@@ -435,8 +430,7 @@ async fn add_contact(
     Path(mid): Path<i64>,
     ApiJson(input): ApiJson<ContactJson>,
 ) -> Result<Json<RegistryJson>, AppError> {
-    let m = member_of(&s, mid).await?;
-    write_members(&auth, m.organisation_id)?;
+    write_member(&s, &auth, mid).await?;
     json(
         &s.store
             .add_contact(auth.actor(), mid, input.person_id, &input.role)
@@ -455,8 +449,7 @@ async fn set_dues(
     Path((mid, year)): Path<(i64, i32)>,
     ApiJson(input): ApiJson<DuesJson>,
 ) -> Result<Json<RegistryJson>, AppError> {
-    let m = member_of(&s, mid).await?;
-    write_members(&auth, m.organisation_id)?;
+    write_member(&s, &auth, mid).await?;
     json(
         &s.store
             .set_dues(auth.actor(), mid, year, input.due_fen)
@@ -475,8 +468,7 @@ async fn pay(
     Path((mid, year)): Path<(i64, i32)>,
     ApiJson(input): ApiJson<PaymentJson>,
 ) -> Result<Json<RegistryJson>, AppError> {
-    let m = member_of(&s, mid).await?;
-    write_members(&auth, m.organisation_id)?;
+    write_member(&s, &auth, mid).await?;
     let payment = Payment {
         on: date_field("on", &input.on)?,
         amount_fen: input.amount_fen,
@@ -633,20 +625,6 @@ async fn collected(
     ))
 }
 
-pub fn download(content_type: &str, name: &str, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -673,7 +651,7 @@ impl ImportQuery {
         match self.mode.as_deref().map(str::trim) {
             None | Some("") | Some("all_or_nothing") => Ok(ImportMode::AllOrNothing),
             Some("valid_rows_only") => Ok(ImportMode::ValidRowsOnly),
-            Some(_) => Err(invalid("mode", "unknown_mode")),
+            Some(_) => Err(AppError::invalid("mode", "unknown_mode")),
         }
     }
 }
@@ -767,12 +745,12 @@ pub async fn export_response(
     let format = match format.unwrap_or("csv") {
         "csv" => ExportFormat::Csv,
         "xlsx" => ExportFormat::Xlsx,
-        _ => return Err(invalid("format", "unknown_format")),
+        _ => return Err(AppError::invalid("format", "unknown_format")),
     };
     let lang = match lang.unwrap_or("zh") {
         "zh" => HeaderLang::Zh,
         "en" => HeaderLang::En,
-        _ => return Err(invalid("lang", "unknown_lang")),
+        _ => return Err(AppError::invalid("lang", "unknown_lang")),
     };
     s.store.get_organisation(id).await?;
     let bytes = s.store.export_members(id, format, lang).await?;

@@ -12,8 +12,7 @@ pub mod pages;
 use axum::Router;
 use federa_core::registry::Membership;
 use federa_core::registry::search::{MemberQuery, MemberQueryInput};
-use federa_store::{DuesReport, FieldError, StoreError};
-use time::Date;
+use federa_store::{DuesReport, StoreError};
 
 use crate::AppState;
 use crate::auth::{Action, Auth};
@@ -25,14 +24,6 @@ pub fn router() -> Router<AppState> {
     Router::new().merge(api::router()).merge(pages::router())
 }
 
-pub(crate) fn invalid(field: &str, code: &str) -> AppError {
-    AppError::Invalid(vec![FieldError::new(field, code)])
-}
-
-pub(crate) fn today() -> Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
 /// Reading beyond the public directory: the organisation's admin, secretariat, representatives.
 pub(crate) fn read_members(auth: &Auth, org: i64) -> Result<(), AppError> {
     auth.require(Action::ReadMembers(org))
@@ -41,6 +32,12 @@ pub(crate) fn read_members(auth: &Auth, org: i64) -> Result<(), AppError> {
 /// Writing: the organisation's admin and secretariat.
 pub(crate) fn write_members(auth: &Auth, org: i64) -> Result<(), AppError> {
     auth.require(Action::ManageOrganisation(org))
+}
+
+/// Writing a membership: its organisation's admin and secretariat.
+pub(crate) async fn write_member(s: &AppState, auth: &Auth, mid: i64) -> Result<(), AppError> {
+    let m = member_of(s, mid).await?;
+    write_members(auth, m.organisation_id)
 }
 
 pub(crate) async fn member_of(s: &AppState, mid: i64) -> Result<Membership, AppError> {
@@ -54,9 +51,9 @@ pub(crate) async fn member_of(s: &AppState, mid: i64) -> Result<Membership, AppE
 pub(crate) fn query_input(q: MemberQueryInput) -> Result<MemberQuery, AppError> {
     q.validate().map_err(|e| match e {
         federa_core::registry::RegistryError::InvalidValue { field, reason } => {
-            invalid(&field, &reason)
+            AppError::invalid(&field, &reason)
         }
-        other => invalid("query", other.code()),
+        other => AppError::invalid("query", other.code()),
     })
 }
 

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use federa_core::org::format_date;
@@ -18,19 +18,19 @@ use federa_core::registry::{
     Category, DirectoryEntry, DuesYear, ImportMode, Member, Organisation, Payment, Person,
     PersonInput, Preview,
 };
-use federa_store::{
-    DuesReport, FieldError, HistoryEntry, ImportReport, MemberHit, Page, SearchPage,
-};
+use federa_store::{DuesReport, HistoryEntry, ImportReport, MemberHit, Page, SearchPage};
 
-use super::api::{DecisionJson, ImportQuery, date_field, download, export_response};
+use super::api::{DecisionJson, ImportQuery, date_field, export_response};
 use super::{
-    collected_csv, invalid, member_of, query_input, read_members, today, write_members, yuan,
+    collected_csv, member_of, query_input, read_members, write_member, write_members, yuan,
 };
-use crate::AppState;
 use crate::auth::{Action, Auth};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::pages::{Ctx, FormState, PageCtx};
+use crate::pages::{
+    Ctx, FormState, PageCtx, download, field_message, keep, page_link, render, static_file,
+};
+use crate::{AppState, today};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -63,78 +63,30 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn script() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+    static_file(
+        "text/javascript; charset=utf-8",
         include_str!("../../static/registry.js"),
     )
-        .into_response()
 }
 
-fn render(t: &impl Template, status: StatusCode) -> Response {
-    match t.render() {
-        Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => AppError::internal(e).into_response(),
-    }
-}
-
-fn message(l: Locale, e: &FieldError) -> String {
-    let key = format!("reg.error.{}", e.code);
-    if crate::i18n::keys(l).contains(&key.as_str()) {
-        l.fill(
-            &key,
-            &[("limit", &e.limit.map(|n| n.to_string()).unwrap_or_default())],
-        )
-    } else {
-        let generic = format!("field.{}", e.code);
-        if crate::i18n::keys(l).contains(&generic.as_str()) {
-            l.fill(
-                &generic,
-                &[("limit", &e.limit.map(|n| n.to_string()).unwrap_or_default())],
-            )
-        } else {
-            l.fill("field.invalid", &[("code", &e.code)])
-        }
-    }
-}
-
-/// Puts a refusal next to its field (the form's own names via `rename`); other errors pass.
+/// Puts a refusal next to its field (the form's own names via `rename`), in this area's words
+/// (`reg.error.CODE`) where it has some; other errors pass.
 fn absorb(
     f: &mut FormState,
     err: AppError,
     l: Locale,
     rename: &[(&str, &str)],
 ) -> Result<(), AppError> {
-    let name = |field: &str| {
+    f.absorb_as(err, l, Some(REG_ERROR), |field| {
         rename
             .iter()
             .find(|(from, _)| *from == field)
             .map_or(field.to_string(), |(_, to)| (*to).to_string())
-    };
-    match err {
-        AppError::Invalid(es) => {
-            for e in es {
-                f.errors.insert(name(&e.field), message(l, &e));
-            }
-            Ok(())
-        }
-        AppError::Conflict { field, .. } => {
-            f.errors
-                .insert(name(&field), l.t("field.taken").to_string());
-            Ok(())
-        }
-        other => Err(other),
-    }
+    })
 }
 
-fn keep(form: &HashMap<String, String>, fields: &[&str]) -> HashMap<String, String> {
-    fields
-        .iter()
-        .map(|k| (k.to_string(), form.get(*k).cloned().unwrap_or_default()))
-        .collect()
-}
+/// The prefix of this area's own texts for refusals.
+const REG_ERROR: &str = "reg.error.";
 
 fn opt(form: &HashMap<String, String>, k: &str) -> Option<String> {
     form.get(k)
@@ -190,19 +142,7 @@ fn pager(
     size: u32,
     total: u64,
 ) -> (Option<String>, Option<String>) {
-    let link = |p: u32| {
-        let mut pairs: Vec<(&str, String)> = raw
-            .iter()
-            .filter(|(k, v)| k.as_str() != "page" && !v.is_empty())
-            .map(|(k, v)| (k.as_str(), v.clone()))
-            .collect();
-        pairs.sort();
-        pairs.push(("page", p.to_string()));
-        format!(
-            "{base}?{}",
-            serde_urlencoded::to_string(&pairs).unwrap_or_default()
-        )
-    };
+    let link = |p: u32| page_link(base, raw, "page", p.into());
     let prev = (page > 1).then(|| link(page - 1));
     let next = (u64::from(page) * u64::from(size) < total).then(|| link(page + 1));
     (prev, next)
@@ -229,7 +169,8 @@ fn search_input(raw: &HashMap<String, String>) -> MemberQueryInput {
 #[template(path = "registry/index.html")]
 struct IndexPage {
     c: Ctx,
-    orgs: Vec<(Organisation, bool)>,
+    /// The registries the caller may read, and whether they may manage each.
+    orgs: Vec<(federa_core::org::Organisation, bool)>,
     public: Vec<Organisation>,
 }
 
@@ -247,8 +188,8 @@ async fn index(
             .await?;
         for o in all.items {
             if auth.may(Action::ReadMembers(o.id)) {
-                let reg = s.store.registry_organisation(o.id).await?;
-                orgs.push((reg, auth.may(Action::ManageOrganisation(o.id))));
+                let manage = auth.may(Action::ManageOrganisation(o.id));
+                orgs.push((o, manage));
             }
         }
     }
@@ -291,10 +232,7 @@ async fn directory(
         &DirectoryPage {
             c,
             org,
-            q: FormState {
-                values: raw,
-                errors: HashMap::new(),
-            },
+            q: FormState::with_values(raw),
             items: page.items,
             total: page.total,
             prev,
@@ -334,10 +272,7 @@ async fn search(
     let org = s.store.registry_organisation(id).await?;
     let categories = s.store.list_categories(id).await?;
     let l = Labels { locale: c.locale };
-    let mut q = FormState {
-        values: raw.clone(),
-        errors: HashMap::new(),
-    };
+    let mut q = FormState::with_values(raw.clone());
     let (hits, total, total_exact, prev, next) = match query_input(search_input(&raw)) {
         Ok(query) => {
             let p = s.store.search_members(id, &query).await?;
@@ -512,15 +447,11 @@ where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<(), AppError>>,
 {
-    let m = member_of(s, mid).await?;
-    write_members(auth, m.organisation_id)?;
+    write_member(s, auth, mid).await?;
     match run().await {
         Ok(()) => Ok(Redirect::to(&format!("/registry/members/{mid}")).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: keep(form, fields),
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(keep(form, fields));
             absorb(&mut f, e, c.locale, rename)?;
             member_page(s, c, auth, mid, f, which, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -534,7 +465,7 @@ fn decision_of(
         None => None,
         Some(v) => Some(
             v.parse::<i64>()
-                .map_err(|_| invalid("motion_id", "not_a_number"))?,
+                .map_err(|_| AppError::invalid("motion_id", "not_a_number"))?,
         ),
     };
     DecisionJson {
@@ -566,7 +497,7 @@ async fn member_status(
         || async move {
             let to =
                 federa_core::org::MemberStatus::parse(opt(&form2, "to").as_deref().unwrap_or(""))
-                    .ok_or_else(|| invalid("to", "unknown_status"))?;
+                    .ok_or_else(|| AppError::invalid("to", "unknown_status"))?;
             let on = date_field("on", form2.get("on").map_or("", String::as_str))?;
             let decision = decision_of(&form2)?;
             st.store
@@ -602,7 +533,7 @@ async fn member_rep(
                 None => None,
                 Some(v) => Some(
                     v.parse::<i64>()
-                        .map_err(|_| invalid("person_id", "not_a_number"))?,
+                        .map_err(|_| AppError::invalid("person_id", "not_a_number"))?,
                 ),
             };
             st.store.set_representative(actor, mid, person).await?;
@@ -636,9 +567,9 @@ async fn member_contact(
         ],
         || async move {
             let person = opt(&form2, "contact_person_id")
-                .ok_or_else(|| invalid("person_id", "required"))?
+                .ok_or_else(|| AppError::invalid("person_id", "required"))?
                 .parse::<i64>()
-                .map_err(|_| invalid("person_id", "not_a_number"))?;
+                .map_err(|_| AppError::invalid("person_id", "not_a_number"))?;
             st.store
                 .add_contact(
                     actor,
@@ -678,12 +609,12 @@ async fn member_pay(
         ],
         || async move {
             let year = opt(&form2, "year")
-                .ok_or_else(|| invalid("year", "required"))?
+                .ok_or_else(|| AppError::invalid("year", "required"))?
                 .parse::<i32>()
-                .map_err(|_| invalid("year", "not_a_number"))?;
+                .map_err(|_| AppError::invalid("year", "not_a_number"))?;
             let on = date_field("on", form2.get("pay_on").map_or("", String::as_str))?;
             let amount_fen = parse_yuan(form2.get("amount").map_or("", String::as_str))
-                .ok_or_else(|| invalid("amount_fen", "not_an_amount"))?;
+                .ok_or_else(|| AppError::invalid("amount_fen", "not_an_amount"))?;
             st.store
                 .record_payment(
                     actor,
@@ -799,10 +730,8 @@ async fn people_create(
     match s.store.create_person(auth.actor(), id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/organisations/{id}/people")).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: keep(&form, &["name", "title", "phone", "email", "public"]),
-                errors: HashMap::new(),
-            };
+            let mut f =
+                FormState::with_values(keep(&form, &["name", "title", "phone", "email", "public"]));
             absorb(&mut f, e.into(), c.locale, &[])?;
             people_page(&s, c, &auth, id, "", f, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -868,11 +797,12 @@ async fn categories_define(
             None => 0,
             Some(r) => r
                 .parse::<u16>()
-                .map_err(|_| invalid("rank", "not_a_number"))?,
+                .map_err(|_| AppError::invalid("rank", "not_a_number"))?,
         };
         let dues = match opt(&form, "annual_dues") {
             None => 0,
-            Some(v) => parse_yuan(&v).ok_or_else(|| invalid("annual_dues_fen", "not_an_amount"))?,
+            Some(v) => parse_yuan(&v)
+                .ok_or_else(|| AppError::invalid("annual_dues_fen", "not_an_amount"))?,
         };
         let cat = Category {
             key: form.get("key").cloned().unwrap_or_default(),
@@ -888,10 +818,10 @@ async fn categories_define(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/organisations/{id}/categories")).into_response()),
         Err(e) => {
-            let mut f = FormState {
-                values: keep(&form, &["key", "name", "name_en", "rank", "annual_dues"]),
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(keep(
+                &form,
+                &["key", "name", "name_en", "rank", "annual_dues"],
+            ));
             absorb(&mut f, e, c.locale, &[("annual_dues_fen", "annual_dues")])?;
             categories_page(&s, c, &auth, id, f, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -961,9 +891,9 @@ async fn dues_bill(
     write_members(&auth, id)?;
     let result = async {
         let year = opt(&form, "year")
-            .ok_or_else(|| invalid("year", "required"))?
+            .ok_or_else(|| AppError::invalid("year", "required"))?
             .parse::<i32>()
-            .map_err(|_| invalid("year", "not_a_number"))?;
+            .map_err(|_| AppError::invalid("year", "not_a_number"))?;
         s.store.bill_dues_year(auth.actor(), id, year).await?;
         Ok::<i32, AppError>(year)
     }
@@ -973,10 +903,7 @@ async fn dues_bill(
             Ok(Redirect::to(&format!("/organisations/{id}/dues?year={year}")).into_response())
         }
         Err(e) => {
-            let mut f = FormState {
-                values: keep(&form, &["year"]),
-                errors: HashMap::new(),
-            };
+            let mut f = FormState::with_values(keep(&form, &["year"]));
             absorb(&mut f, e, c.locale, &[])?;
             dues_page(&s, c, &auth, id, None, f, StatusCode::UNPROCESSABLE_ENTITY).await
         }
@@ -1044,7 +971,7 @@ impl ImportResult {
             None => String::new(),
             Some(c) => {
                 let key = format!("reg.column.{c}");
-                if crate::i18n::keys(self.c.locale).contains(&key.as_str()) {
+                if self.c.locale.has(&key) {
                     self.c.t(&key).to_string()
                 } else {
                     c.clone()
@@ -1097,7 +1024,7 @@ async fn import_run(
                 .await
                 .map(|r| page.report = Some(r))
         }
-        _ => return Err(invalid("action", "unknown_action")),
+        _ => return Err(AppError::invalid("action", "unknown_action")),
     };
     let status = match result {
         Ok(()) => StatusCode::OK,
@@ -1105,7 +1032,7 @@ async fn import_run(
             AppError::Invalid(es) => {
                 page.error = Some(
                     es.iter()
-                        .map(|e| message(l, e))
+                        .map(|e| field_message(l, e, Some(REG_ERROR)))
                         .collect::<Vec<_>>()
                         .join(" "),
                 );
