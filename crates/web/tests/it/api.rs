@@ -1,5 +1,6 @@
 //! The JSON API: create, list, filter, page, show, update, end; bad input; roles; OpenAPI.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_databases;
@@ -29,13 +30,7 @@ async fn organisations_and_members_through_the_api(app: &TestApp) {
     // Create five organisations in two districts.
     for i in 0..5 {
         let district = if i % 2 == 0 { "江北区" } else { "渝北区" };
-        let r = c
-            .post(app.url("/api/organisations"))
-            .header("authorization", &auth)
-            .json(&json!({"name": format!("测试企业 {i}"), "kind": "company", "district": district, "sector": "电子商务"}))
-            .send()
-            .await
-            .unwrap();
+        let r = app.api(&c, Method::POST, "/api/organisations", &auth, Some(&json!({"name": format!("测试企业 {i}"), "kind": "company", "district": district, "sector": "电子商务"}))).await;
         assert_eq!(r.status(), 201);
     }
     // List: filter, search, page.
@@ -61,22 +56,22 @@ async fn organisations_and_members_through_the_api(app: &TestApp) {
 
     // Show and update.
     let id = companies["items"][0]["id"].as_i64().unwrap();
-    let shown: Value = c
-        .get(app.url(&format!("/api/organisations/{id}")))
-        .send()
+    let shown: Value = app
+        .get(&c, &format!("/api/organisations/{id}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(shown["district"], "江北区");
-    let r = c
-        .put(app.url(&format!("/api/organisations/{id}")))
-        .header("authorization", &auth)
-        .json(&json!({"name": "测试企业 4（更名）", "kind": "company", "district": "渝中区"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::PUT,
+            &format!("/api/organisations/{id}"),
+            &auth,
+            Some(&json!({"name": "测试企业 4（更名）", "kind": "company", "district": "渝中区"})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let updated: Value = r.json().await.unwrap();
     assert_eq!(updated["name"], "测试企业 4（更名）");
@@ -84,30 +79,27 @@ async fn organisations_and_members_through_the_api(app: &TestApp) {
 
     // Members: an existing organisation and a new one.
     let home = app.home;
-    let r = c
-        .post(app.url(&format!("/api/organisations/{home}/members")))
-        .header("authorization", &auth)
-        .json(&json!({"member_id": id, "category": "理事单位", "joined": "2020-01-15"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            &format!("/api/organisations/{home}/members"),
+            &auth,
+            Some(&json!({"member_id": id, "category": "理事单位", "joined": "2020-01-15"})),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let m: Value = r.json().await.unwrap();
     let mid = m["id"].as_i64().unwrap();
     assert_eq!(m["status"], "admitted");
-    let r = c
-        .post(app.url(&format!("/api/organisations/{home}/members")))
-        .header("authorization", &auth)
-        .json(&json!({"new_member": {"name": "重庆某大学", "kind": "university"}, "category": "会员单位", "joined": "2021-03-01", "status": "applied"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.api(&c, Method::POST, &format!("/api/organisations/{home}/members"), &auth, Some(&json!({"new_member": {"name": "重庆某大学", "kind": "university"}, "category": "会员单位", "joined": "2021-03-01", "status": "applied"}))).await;
     assert_eq!(r.status(), 201);
-    let members: Value = c
-        .get(app.url(&format!("/api/organisations/{home}/members?status=applied")))
-        .send()
+    let members: Value = app
+        .get(
+            &c,
+            &format!("/api/organisations/{home}/members?status=applied"),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -115,42 +107,43 @@ async fn organisations_and_members_through_the_api(app: &TestApp) {
     assert_eq!(members["items"][0]["member"]["name"], "重庆某大学");
 
     // Change, then end a membership.
-    let r = c
-        .patch(app.url(&format!("/api/organisations/{home}/members/{mid}")))
-        .header("authorization", &auth)
-        .json(&json!({"category": "常务理事单位"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::PATCH,
+            &format!("/api/organisations/{home}/members/{mid}"),
+            &auth,
+            Some(&json!({"category": "常务理事单位"})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["category"], "常务理事单位");
-    let r = c
-        .post(app.url(&format!("/api/organisations/{home}/members/{mid}/end")))
-        .header("authorization", &auth)
-        .json(&json!({"left_on": "2024-06-30", "reason": "合并"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            &format!("/api/organisations/{home}/members/{mid}/end"),
+            &auth,
+            Some(&json!({"left_on": "2024-06-30", "reason": "合并"})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let ended: Value = r.json().await.unwrap();
     assert_eq!(ended["status"], "withdrawn");
     assert_eq!(ended["left_on"], "2024-06-30");
-    let current: Value = c
-        .get(app.url(&format!(
-            "/api/organisations/{home}/members?current_only=true"
-        )))
-        .send()
+    let current: Value = app
+        .get(
+            &c,
+            &format!("/api/organisations/{home}/members?current_only=true"),
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(current["total"], 1);
-    let shown: Value = c
-        .get(app.url(&format!("/api/organisations/{home}/members/{mid}")))
-        .send()
+    let shown: Value = app
+        .get(&c, &format!("/api/organisations/{home}/members/{mid}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -213,18 +206,10 @@ async fn bad_input_is_refused_with_code_and_field(app: &TestApp) {
         "a refused request changes nothing"
     );
     // Unknown query parameters and missing routes too.
-    let r = c
-        .get(app.url("/api/organisations?colour=red"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&c, "/api/organisations?colour=red").await;
     assert_eq!(r.status(), 422);
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "colour");
-    let r = c
-        .get(app.url("/api/organisations/424242"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&c, "/api/organisations/424242").await;
     assert_eq!(r.status(), 404);
     assert_eq!(
         r.json::<Value>().await.unwrap()["error"]["code"],
@@ -232,20 +217,18 @@ async fn bad_input_is_refused_with_code_and_field(app: &TestApp) {
     );
     // A body over the limit is refused before it is read.
     let big = json!({"name": "x".repeat(federa_web::BODY_LIMIT + 1), "kind": "company"});
-    let r = c
-        .post(app.url("/api/organisations"))
-        .header("authorization", format!("Bearer {token}"))
-        .json(&big)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            "/api/organisations",
+            &format!("Bearer {token}"),
+            Some(&big),
+        )
+        .await;
     assert_eq!(r.status(), 413);
     assert_eq!(app.snapshot().await, before);
-    let r = c
-        .get(app.url("/api/organisations?limit=0"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&c, "/api/organisations?limit=0").await;
     assert_eq!(r.json::<Value>().await.unwrap()["error"]["field"], "limit");
 }
 

@@ -9,6 +9,7 @@ use federa_core::registry::circular::Audience;
 use federa_store::{Actor, CircularInput, MembershipInput, OrgInput, Role};
 use federa_web::engagement::Mailer;
 use federa_web::{AppState, app};
+use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -73,7 +74,7 @@ async fn units(app: &TestApp) -> (i64, i64) {
 
 async fn call(
     c: &reqwest::Client,
-    method: reqwest::Method,
+    method: Method,
     url: String,
     token: &str,
     body: Option<Value>,
@@ -218,12 +219,15 @@ async fn engagement_through_the_api(app: &TestApp) {
     )
     .await;
     assert_eq!(st, 403);
-    let r = c
-        .get(app.url(&format!("/api/circulars/{cid}/attachments/{att}")))
-        .header("authorization", format!("Bearer {rep}"))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::GET,
+            &format!("/api/circulars/{cid}/attachments/{att}"),
+            &format!("Bearer {rep}"),
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-disposition"]
@@ -423,14 +427,7 @@ async fn engagement_through_the_api(app: &TestApp) {
     assert_eq!(later["handled_by"], "自律委员会");
 
     // The OpenAPI document lists the engagement paths.
-    let doc: Value = c
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get(&c, "/api/openapi.json").await.json().await.unwrap();
     for p in [
         "/api/organisations/{id}/circulars",
         "/api/circulars/{cid}/reminders",
@@ -472,14 +469,7 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_string();
     let cid: i64 = to.rsplit('/').next().unwrap().parse().unwrap();
-    let page = sec
-        .get(app.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&sec, &to).await;
     assert!(page.contains("关于报送年度报告的通知"));
     assert!(page.contains("华龙网"));
     assert!(!page.contains("猪八戒网"), "B is in another district");
@@ -517,31 +507,18 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
 
     // The representative reads it in the inbox (opening marks it read) and acknowledges.
     let (rep, rep_csrf) = app.signed_in("rep").await;
-    let inbox = rep
-        .get(app.url(&format!("/units/{a}/inbox")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let inbox = app.page(&rep, &format!("/units/{a}/inbox")).await;
     assert!(inbox.contains("关于报送年度报告的通知"));
     assert!(inbox.contains("已送达"));
-    let item = rep
-        .get(app.url(&format!("/units/{a}/inbox/{cid}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let item = app.page(&rep, &format!("/units/{a}/inbox/{cid}")).await;
     assert!(item.contains("请于月底前报送。"));
-    let r = rep
-        .post(app.url(&format!("/units/{a}/inbox/{cid}/acknowledge")))
-        .form(&[("csrf", rep_csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &rep,
+            &format!("/units/{a}/inbox/{cid}/acknowledge"),
+            &[("csrf", rep_csrf.as_str())],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let item = rep
         .get(app.url(&format!("/units/{a}/inbox/{cid}")))
@@ -554,20 +531,9 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
         .unwrap();
     assert!(item.contains("id=\"acknowledged\""));
     assert!(item.contains("Acknowledged on"));
-    let r = rep
-        .get(app.url(&format!("/circulars/{cid}")))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&rep, &format!("/circulars/{cid}")).await;
     assert_eq!(r.status(), 403, "progress pages are the secretariat's");
-    let progress = sec
-        .get(app.url(&format!("/circulars/{cid}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let progress = app.page(&sec, &format!("/circulars/{cid}")).await;
     assert!(progress.contains("id=\"n-ack\">1<"));
 
     // Statistics: the page in both languages, its charts and CSV downloads.
@@ -587,26 +553,24 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
         assert!(page.contains(title), "{lang}");
         assert!(page.contains("members_by_district.svg?on=2024-01-01"));
     }
-    let svg = sec
-        .get(app.url(&format!(
-            "/organisations/{home}/statistics/members_by_district.svg?on=2024-01-01"
-        )))
-        .send()
-        .await
-        .unwrap();
+    let svg = app
+        .get(
+            &sec,
+            &format!("/organisations/{home}/statistics/members_by_district.svg?on=2024-01-01"),
+        )
+        .await;
     assert_eq!(
         svg.headers()["content-type"],
         "image/svg+xml; charset=utf-8"
     );
     let svg = svg.text().await.unwrap();
     assert!(svg.contains("<svg") && svg.contains("渝中区") && svg.contains("江北区"));
-    let csv = sec
-        .get(app.url(&format!(
-            "/organisations/{home}/statistics/members_by_district.csv?on=2024-01-01"
-        )))
-        .send()
+    let csv = app
+        .get(
+            &sec,
+            &format!("/organisations/{home}/statistics/members_by_district.csv?on=2024-01-01"),
+        )
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap();
@@ -614,123 +578,117 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
     assert!(csv.starts_with('\u{feff}'));
     assert!(csv.contains("渝中区,1"));
     assert!(csv.contains("江北区,1"));
-    let r = sec
-        .get(app.url(&format!("/organisations/{home}/statistics/nothing.csv")))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .get(
+            &sec,
+            &format!("/organisations/{home}/statistics/nothing.csv"),
+        )
+        .await;
     assert_eq!(r.status(), 404);
 
     // Indicator through the form; a bad figure is named.
-    let r = sec
-        .post(app.url(&format!("/organisations/{home}/statistics")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "全国网民规模"),
-            ("figure", "11.08"),
-            ("unit", "亿人"),
-            ("as_of", "2024-12-31"),
-            ("source", "CNNIC"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &sec,
+            &format!("/organisations/{home}/statistics"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "全国网民规模"),
+                ("figure", "11.08"),
+                ("unit", "亿人"),
+                ("as_of", "2024-12-31"),
+                ("source", "CNNIC"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    let r = sec
-        .post(app.url(&format!("/organisations/{home}/statistics")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "普及率"),
-            ("figure", "七十八"),
-            ("unit", "%"),
-            ("as_of", "2024-12-31"),
-            ("source", "CNNIC"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &sec,
+            &format!("/organisations/{home}/statistics"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "普及率"),
+                ("figure", "七十八"),
+                ("unit", "%"),
+                ("as_of", "2024-12-31"),
+                ("source", "CNNIC"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("不是数字。"));
-    let csv = sec
-        .get(app.url(&format!("/organisations/{home}/statistics/indicators.csv")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app
+        .page(
+            &sec,
+            &format!("/organisations/{home}/statistics/indicators.csv"),
+        )
+        .await;
     assert!(csv.contains("全国网民规模,11.08,亿人,2024-12-31,CNNIC"));
 
     // Activities, convention and complaints through their forms.
-    let r = sec
-        .post(app.url(&format!("/organisations/{home}/activities")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("title", "数据安全培训"),
-            ("kind", "training"),
-            ("starts", "2099-05-01"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &sec,
+            &format!("/organisations/{home}/activities"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "数据安全培训"),
+                ("kind", "training"),
+                ("starts", "2099-05-01"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let act = r.headers()["location"].to_str().unwrap().to_string();
-    let r = sec
-        .post(app.url(&format!("{act}/invite")))
-        .form(&[("csrf", csrf.as_str()), ("unit", &a.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &sec,
+            &format!("{act}/invite"),
+            &[("csrf", csrf.as_str()), ("unit", &a.to_string())],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    let r = rep
-        .post(app.url(&format!("{act}/register")))
-        .form(&[
-            ("csrf", rep_csrf.as_str()),
-            ("unit", &a.to_string()),
-            ("people", "2"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &rep,
+            &format!("{act}/register"),
+            &[
+                ("csrf", rep_csrf.as_str()),
+                ("unit", &a.to_string()),
+                ("people", "2"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    let page = sec
-        .get(app.url(&act))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&sec, &act).await;
     assert!(page.contains("华龙网") && page.contains("2099-") && page.contains("数据安全培训"));
 
-    let r = sec
-        .post(app.url(&format!("/organisations/{home}/convention")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("title", "网络媒体行业自律公约"),
-            ("body", "第一条 遵守法律。"),
-            ("adopted_on", "2024-01-01"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &sec,
+            &format!("/organisations/{home}/convention"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "网络媒体行业自律公约"),
+                ("body", "第一条 遵守法律。"),
+                ("adopted_on", "2024-01-01"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    let page = rep
-        .get(app.url(&format!("/organisations/{home}/convention")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&rep, &format!("/organisations/{home}/convention"))
+        .await;
     assert!(page.contains("签署公约"));
     let conv_id = app.store.list_conventions(home).await.unwrap()[0].id;
-    let r = rep
-        .post(app.url(&format!("/conventions/{conv_id}/sign")))
-        .form(&[("csrf", rep_csrf.as_str()), ("unit", &a.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &rep,
+            &format!("/conventions/{conv_id}/sign"),
+            &[("csrf", rep_csrf.as_str()), ("unit", &a.to_string())],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let page = rep
         .get(app.url(&format!("/organisations/{home}/convention")))
@@ -743,44 +701,40 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
         .unwrap();
     assert!(page.contains("Signed by 1 member units"));
 
-    let r = rep
-        .post(app.url(&format!("/organisations/{home}/complaints")))
-        .form(&[
-            ("csrf", rep_csrf.as_str()),
-            ("against", &a.to_string()),
-            ("summary", "侵权转载"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &rep,
+            &format!("/organisations/{home}/complaints"),
+            &[
+                ("csrf", rep_csrf.as_str()),
+                ("against", &a.to_string()),
+                ("summary", "侵权转载"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let comp = r.headers()["location"].to_str().unwrap().to_string();
-    let r = sec
-        .post(app.url(&comp))
-        .form(&[("csrf", csrf.as_str()), ("to", "rejected"), ("outcome", "")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &sec,
+            &comp,
+            &[("csrf", csrf.as_str()), ("to", "rejected"), ("outcome", "")],
+        )
+        .await;
     assert_eq!(r.status(), 422, "rejecting needs an outcome");
-    let r = sec
-        .post(app.url(&comp))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("to", "under_review"),
-            ("note", "已受理"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &sec,
+            &comp,
+            &[
+                ("csrf", csrf.as_str()),
+                ("to", "under_review"),
+                ("note", "已受理"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    let page = rep
-        .get(app.url(&comp))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&rep, &comp).await;
     assert!(page.contains("受理审查中") && page.contains("已受理") && page.contains("监事会"));
 
     // Every engagement page answers in both languages.
@@ -806,14 +760,7 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
             );
         }
     }
-    let page = rep
-        .get(app.url("/engagement"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&rep, "/engagement").await;
     assert!(page.contains(&format!("/units/{a}/inbox")));
     let _ = csrf_of(&page);
 }
@@ -935,19 +882,14 @@ async fn refusals_change_nothing_and_roles_hold(app: &TestApp) {
     );
     assert!(app.store.verify_audit_chain().await.unwrap().is_intact());
     // Anonymous callers read public statistics but not inboxes.
-    let r = c
-        .get(app.url(&format!("/api/units/{a}/inbox")))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&c, &format!("/api/units/{a}/inbox")).await;
     assert_eq!(r.status(), 401);
-    let r = c
-        .get(app.url(&format!(
-            "/api/organisations/{home}/statistics/members?by=sector"
-        )))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .get(
+            &c,
+            &format!("/api/organisations/{home}/statistics/members?by=sector"),
+        )
+        .await;
     assert_eq!(r.status(), 200);
 }
 
@@ -1071,7 +1013,7 @@ async fn circulars_and_reminders_are_emailed() {
     let c = app.client();
     let (st, circ) = call(
         &c,
-        reqwest::Method::POST,
+        Method::POST,
         app.url(&format!("/api/organisations/{}/circulars", app.home)),
         &sec,
         Some(json!({"title": "关于年检的通知", "body": "请按时参加年检。"})),
@@ -1122,7 +1064,7 @@ async fn circulars_and_reminders_are_emailed() {
         .unwrap();
     let (st, rem) = call(
         &c,
-        reqwest::Method::POST,
+        Method::POST,
         app.url(&format!("/api/circulars/{}/reminders", old.id)),
         &sec,
         None,
@@ -1157,7 +1099,7 @@ async fn a_failing_mail_server_loses_no_circular() {
     let c = app.client();
     let (st, circ) = call(
         &c,
-        reqwest::Method::POST,
+        Method::POST,
         app.url(&format!("/api/organisations/{}/circulars", app.home)),
         &sec,
         Some(json!({"title": "关于年检的通知", "body": "正文"})),
@@ -1173,14 +1115,7 @@ async fn a_failing_mail_server_loses_no_circular() {
     assert_eq!(inbox.len(), 1, "the inbox has it all the same");
     // The progress page says so.
     let (s, _) = app.signed_in("sec").await;
-    let page = s
-        .get(app.url(&format!("/circulars/{}", circ["id"])))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&s, &format!("/circulars/{}", circ["id"])).await;
     assert!(page.contains("发送失败"));
     app.finish().await;
 }

@@ -130,14 +130,12 @@ async fn roles_and_bad_input_are_refused(app: &TestApp) {
         (status, e["error"]["code"].as_str()),
         (404, Some("no_such_poll"))
     );
-    let r = c.get(app.url("/api/meetings/424242")).send().await.unwrap();
+    let r = app.get(&c, "/api/meetings/424242").await;
     assert_eq!(r.status(), 404);
     // Reading is public.
-    let r = c
-        .get(app.url(&format!("/api/organisations/{home}/bodies")))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .get(&c, &format!("/api/organisations/{home}/bodies"))
+        .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["version"], 2);

@@ -194,7 +194,7 @@ pub async fn set_up(app: &TestApp) -> Gov {
 }
 
 async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
+    let r = app.get(c, path).await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
@@ -204,7 +204,7 @@ async fn post(
     path: &str,
     form: &[(&str, &str)],
 ) -> (u16, String) {
-    let r = c.post(app.url(path)).form(form).send().await.unwrap();
+    let r = app.post_form(c, path, form).await;
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
@@ -582,11 +582,7 @@ async fn a_meeting_from_sign_in_to_approved_minutes(app: &TestApp) {
     );
 
     // The results as CSV.
-    let r = anon
-        .get(app.url(&format!("{mp}/results.csv")))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&anon, &format!("{mp}/results.csv")).await;
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
     let body = r.text().await.unwrap();
     let body = body.trim_start_matches('\u{feff}');
@@ -617,11 +613,7 @@ async fn a_meeting_from_sign_in_to_approved_minutes(app: &TestApp) {
     assert!(rows[3..].iter().filter(|r| &r[7] == "elected").count() == 2);
 
     // The meeting as iCalendar: CRLF lines of at most 75 octets, and it parses.
-    let r = anon
-        .get(app.url(&format!("{mp}/meeting.ics")))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&anon, &format!("{mp}/meeting.ics")).await;
     assert!(
         r.headers()["content-type"]
             .to_str()
@@ -748,11 +740,12 @@ async fn the_minutes_pdf_holds_the_title_and_the_result(app: &TestApp) {
         .await
         .unwrap();
     let c = app.client();
-    let r = c
-        .get(app.url(&format!("/governance/meetings/{}/minutes.pdf", g.meeting)))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .get(
+            &c,
+            &format!("/governance/meetings/{}/minutes.pdf", g.meeting),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
     let pdf = r.bytes().await.unwrap();
@@ -892,11 +885,7 @@ async fn pages_refuse_unknown_ids_and_the_wrong_method(app: &TestApp) {
     .await;
     assert_eq!(st, 404);
     // The ballot page needs a signed-in user: the sign-in page, then back.
-    let r = c
-        .get(app.url("/governance/polls/1/ballot"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&c, "/governance/polls/1/ballot").await;
     assert_eq!(r.status(), 303);
     assert!(
         r.headers()["location"]
@@ -907,11 +896,7 @@ async fn pages_refuse_unknown_ids_and_the_wrong_method(app: &TestApp) {
     let (st, html) = get(&c, app, "/governance").await;
     assert_eq!(st, 200);
     assert!(html.contains("/governance\""), "{html}");
-    let r = c
-        .get(app.url("/static/governance.js"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&c, "/static/governance.js").await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-type"]

@@ -42,11 +42,7 @@ async fn pages_speak_both_languages(app: &TestApp) {
     assert!(zh.contains("<html lang=\"zh-CN\">"));
     assert!(zh.contains("会员单位"));
     // The visible switch wins over Accept-Language.
-    let r = c
-        .get(app.url("/lang/en?back=/organisations"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&c, "/lang/en?back=/organisations").await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/organisations");
     let page = c

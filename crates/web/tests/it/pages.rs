@@ -13,7 +13,7 @@ both_databases!(
 
 async fn sign_in_and_out(app: &TestApp) {
     let c = app.client();
-    let page = c.get(app.url("/signin")).send().await.unwrap();
+    let page = app.get(&c, "/signin").await;
     let cookies: Vec<_> = page
         .headers()
         .get_all("set-cookie")
@@ -26,30 +26,32 @@ async fn sign_in_and_out(app: &TestApp) {
             .any(|c| c.starts_with("federa_csrf=") && c.contains("HttpOnly"))
     );
     let csrf = csrf_of(&page.text().await.unwrap());
-    let r = c
-        .post(app.url("/signin"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "admin"),
-            ("password", "wrong"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            "/signin",
+            &[
+                ("csrf", csrf.as_str()),
+                ("username", "admin"),
+                ("password", "wrong"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 401);
     let body = r.text().await.unwrap();
     assert!(body.contains("id=\"password-error\""), "{body}");
     assert!(body.contains("value=\"admin\""), "the username is kept");
-    let r = c
-        .post(app.url("/signin"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "admin"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            "/signin",
+            &[
+                ("csrf", csrf.as_str()),
+                ("username", "admin"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(set.starts_with("federa_session="));
@@ -64,14 +66,7 @@ async fn sign_in_and_out(app: &TestApp) {
         .unwrap()
         .to_string();
     // Only the token's hash is stored.
-    let page = c
-        .get(app.url("/organisations"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&c, "/organisations").await;
     assert!(page.contains("/signout"));
     let csrf = csrf_of(&page);
     assert!(
@@ -81,21 +76,11 @@ async fn sign_in_and_out(app: &TestApp) {
             .unwrap()
             .is_none()
     );
-    let r = c
-        .post(app.url("/signout"))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(&c, "/signout", &[("csrf", csrf.as_str())])
+        .await;
     assert_eq!(r.status(), 303);
-    let page = c
-        .get(app.url("/organisations"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&c, "/organisations").await;
     assert!(!page.contains("/signout"));
 }
 
@@ -103,12 +88,13 @@ async fn forms_refuse_a_missing_csrf_token(app: &TestApp) {
     let (c, csrf) = app.signed_in("admin").await;
     let before = app.snapshot().await;
     for token in ["", "0000", "f".repeat(64).as_str()] {
-        let r = c
-            .post(app.url("/organisations"))
-            .form(&[("csrf", token), ("name", "Forged"), ("kind", "company")])
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .post_form(
+                &c,
+                "/organisations",
+                &[("csrf", token), ("name", "Forged"), ("kind", "company")],
+            )
+            .await;
         assert_eq!(r.status(), 403, "token {token:?}");
         assert!(
             r.text().await.unwrap().contains("<html"),
@@ -116,16 +102,17 @@ async fn forms_refuse_a_missing_csrf_token(app: &TestApp) {
         );
     }
     assert_eq!(app.snapshot().await, before);
-    let r = c
-        .post(app.url("/organisations"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "Genuine"),
-            ("kind", "company"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            "/organisations",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "Genuine"),
+                ("kind", "company"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
 }
 
@@ -166,12 +153,7 @@ async fn forms_show_errors_next_to_fields_and_keep_input(app: &TestApp) {
     for (fields, error_id, kept) in cases {
         let mut form = vec![("csrf", csrf.as_str())];
         form.extend_from_slice(fields);
-        let r = c
-            .post(app.url("/organisations"))
-            .form(&form)
-            .send()
-            .await
-            .unwrap();
+        let r = app.post_form(&c, "/organisations", &form).await;
         assert_eq!(r.status(), 422);
         let body = r.text().await.unwrap();
         assert!(
@@ -186,39 +168,33 @@ async fn forms_show_errors_next_to_fields_and_keep_input(app: &TestApp) {
 async fn add_list_and_end_a_member_unit_through_the_forms(app: &TestApp) {
     let (c, csrf) = app.signed_in("sec").await;
     let home = app.home;
-    let r = c
-        .post(app.url(&format!("/organisations/{home}/members/new")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "重庆两江数据有限公司"),
-            ("kind", "company"),
-            ("district", "两江新区"),
-            ("sector", "大数据"),
-            ("category", "理事单位"),
-            ("joined", "2023-05-04"),
-            ("status", "admitted"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            &format!("/organisations/{home}/members/new"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "重庆两江数据有限公司"),
+                ("kind", "company"),
+                ("district", "两江新区"),
+                ("sector", "大数据"),
+                ("category", "理事单位"),
+                ("joined", "2023-05-04"),
+                ("status", "admitted"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    let page = c
-        .get(app.url(&format!("/organisations/{home}?q=%E4%B8%A4%E6%B1%9F")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&c, &format!("/organisations/{home}?q=%E4%B8%A4%E6%B1%9F"))
+        .await;
     assert!(page.contains("重庆两江数据有限公司"));
-    let list = c
-        .get(app.url("/organisations?district=%E4%B8%A4%E6%B1%9F%E6%96%B0%E5%8C%BA"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = app
+        .page(
+            &c,
+            "/organisations?district=%E4%B8%A4%E6%B1%9F%E6%96%B0%E5%8C%BA",
+        )
+        .await;
     assert!(list.contains("重庆两江数据有限公司"));
     let members = app
         .store
@@ -227,30 +203,32 @@ async fn add_list_and_end_a_member_unit_through_the_forms(app: &TestApp) {
         .unwrap();
     let mid = members.items[0].id;
     // Ending before the join date is refused next to the field.
-    let r = c
-        .post(app.url(&format!("/organisations/{home}/members/{mid}/end")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("left_on", "2020-01-01"),
-            ("status", "withdrawn"),
-            ("reason", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            &format!("/organisations/{home}/members/{mid}/end"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("left_on", "2020-01-01"),
+                ("status", "withdrawn"),
+                ("reason", ""),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("id=\"left_on-error\""));
-    let r = c
-        .post(app.url(&format!("/organisations/{home}/members/{mid}/end")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("left_on", "2024-01-01"),
-            ("status", "expelled"),
-            ("reason", "违反公约"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            &format!("/organisations/{home}/members/{mid}/end"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("left_on", "2024-01-01"),
+                ("status", "expelled"),
+                ("reason", "违反公约"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
     assert_eq!(
         app.store.get_membership(mid).await.unwrap().status.as_str(),
@@ -270,46 +248,21 @@ async fn add_list_and_end_a_member_unit_through_the_forms(app: &TestApp) {
             .await
             .unwrap();
     }
-    let p1 = c
-        .get(app.url("/organisations?kind=company"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let p1 = app.page(&c, "/organisations?kind=company").await;
     assert!(p1.contains("rel=\"next\""));
     assert!(
         p1.contains("kind=company&#38;offset=20"),
         "next link keeps the filter: {p1}"
     );
-    let p2 = c
-        .get(app.url("/organisations?kind=company&offset=20"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let p2 = app.page(&c, "/organisations?kind=company&offset=20").await;
     assert!(p2.contains("rel=\"prev\"") && !p2.contains("rel=\"next\""));
 }
 
 async fn pages_need_the_role(app: &TestApp) {
     // Anonymous: the list is public, forms send you to sign in.
     let anon = app.client();
-    assert_eq!(
-        anon.get(app.url("/organisations"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    let r = anon
-        .get(app.url("/organisations/new"))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(app.get(&anon, "/organisations").await.status(), 200);
+    let r = app.get(&anon, "/organisations/new").await;
     assert_eq!(r.status(), 303);
     assert!(
         r.headers()["location"]
@@ -335,27 +288,16 @@ async fn pages_need_the_role(app: &TestApp) {
     // The secretariat may edit its own organisation but not another.
     let (c, _) = app.signed_in("sec").await;
     assert_eq!(
-        c.get(app.url(&format!("/organisations/{}/edit", app.home)))
-            .send()
+        app.get(&c, &format!("/organisations/{}/edit", app.home))
             .await
-            .unwrap()
             .status(),
         200
     );
     assert_eq!(
-        c.get(app.url(&format!("/organisations/{}/edit", app.other)))
-            .send()
+        app.get(&c, &format!("/organisations/{}/edit", app.other))
             .await
-            .unwrap()
             .status(),
         403
     );
-    assert_eq!(
-        c.get(app.url("/organisations/999999"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(app.get(&c, "/organisations/999999").await.status(), 404);
 }

@@ -4,6 +4,7 @@
 
 use federa_core::registry::Category;
 use federa_store::Actor;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_databases;
@@ -59,25 +60,29 @@ async fn add_unit(
     category: &str,
 ) -> i64 {
     let admin = app.token("admin").await;
-    let r = c
-        .post(app.url("/api/organisations"))
-        .header("authorization", format!("Bearer {admin}"))
-        .json(&json!({"name": name, "kind": "company", "district": "渝北区", "sector": "软件"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            c,
+            Method::POST,
+            "/api/organisations",
+            &format!("Bearer {admin}"),
+            Some(&json!({"name": name, "kind": "company", "district": "渝北区", "sector": "软件"})),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let org: Value = r.json().await.unwrap();
-    let r = c
-        .post(app.url(&format!("/api/organisations/{}/registry/members", app.home)))
-        .header("authorization", auth)
-        .json(
-            &json!({"member_id": org["id"], "category": category, "joined": "2020-03-01",
+    let r = app
+        .api(
+            c,
+            Method::POST,
+            &format!("/api/organisations/{}/registry/members", app.home),
+            auth,
+            Some(
+                &json!({"member_id": org["id"], "category": category, "joined": "2020-03-01",
                       "decision": {"reference": "秘书处〔2020〕1号"}}),
+            ),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let m: Value = r.json().await.unwrap();
     assert_eq!(m["category"], "council_unit");
@@ -94,37 +99,34 @@ async fn registry_api_roles_and_refusals(app: &TestApp) {
 
     // Representatives read; anonymous callers do not; representatives do not write.
     let search = format!("/api/organisations/{home}/registry/members?q=%E5%B1%B1%E5%9F%8E");
-    let r = c
-        .get(app.url(&search))
-        .header("authorization", &rep)
-        .send()
-        .await
-        .unwrap();
+    let r = app.api(&c, Method::GET, &search, &rep, None).await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["total"], 1);
     assert_eq!(v["items"][0]["category_name"], "理事单位");
-    let r = c.get(app.url(&search)).send().await.unwrap();
+    let r = app.get(&c, &search).await;
     assert_eq!(r.status(), 401);
     let before = app.snapshot().await;
-    let r = c
-        .post(app.url(&format!("/api/registry/members/{mid}/status")))
-        .header("authorization", &rep)
-        .json(&json!({"to": "suspended", "on": "2024-01-01"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            &format!("/api/registry/members/{mid}/status"),
+            &rep,
+            Some(&json!({"to": "suspended", "on": "2024-01-01"})),
+        )
+        .await;
     assert_eq!(r.status(), 403);
     // Another organisation's secretariat may not read this one's members.
-    let r = c
-        .get(app.url(&format!(
-            "/api/organisations/{}/registry/members",
-            app.other
-        )))
-        .header("authorization", &sec)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::GET,
+            &format!("/api/organisations/{}/registry/members", app.other),
+            &sec,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 403);
     // Refusals name the field and change nothing.
     for (body, field, code) in [
@@ -149,79 +151,88 @@ async fn registry_api_roles_and_refusals(app: &TestApp) {
             "unknown_status",
         ),
     ] {
-        let r = c
-            .post(app.url(&format!("/api/registry/members/{mid}/status")))
-            .header("authorization", &sec)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = app
+            .api(
+                &c,
+                Method::POST,
+                &format!("/api/registry/members/{mid}/status"),
+                &sec,
+                Some(&body),
+            )
+            .await;
         assert_eq!(r.status(), 422, "{body}");
         let e: Value = r.json().await.unwrap();
         assert_eq!(e["error"]["field"], field, "{body}");
         assert_eq!(e["error"]["fields"][0]["code"], code, "{body}");
     }
-    let r = c
-        .post(app.url(&format!("/api/organisations/{home}/registry/members")))
-        .header("authorization", &sec)
-        .json(&json!({"member_id": app.other, "category": "名誉单位", "joined": "2020-01-01"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            &format!("/api/organisations/{home}/registry/members"),
+            &sec,
+            Some(&json!({"member_id": app.other, "category": "名誉单位", "joined": "2020-01-01"})),
+        )
+        .await;
     assert_eq!(r.status(), 422);
     let e: Value = r.json().await.unwrap();
     assert_eq!(e["error"]["fields"][0]["code"], "unknown_category");
-    let r = c
-        .post(app.url(&format!("/api/organisations/{home}/registry/members")))
-        .header("authorization", &sec)
-        .json(&json!({"member_id": 1, "category": "理事单位", "joined": "2020-01-01", "extra": 1}))
-        .send()
-        .await
-        .unwrap();
+    let r = app.api(&c, Method::POST, &format!("/api/organisations/{home}/registry/members"), &sec, Some(&json!({"member_id": 1, "category": "理事单位", "joined": "2020-01-01", "extra": 1}))).await;
     assert_eq!(r.status(), 422);
     assert_eq!(app.snapshot().await, before);
 
     // A real change, with its decision in the history.
-    let r = c
-        .post(app.url(&format!("/api/registry/members/{mid}/status")))
-        .header("authorization", &sec)
-        .json(&json!({"to": "suspended", "on": "2024-01-01", "decision": {"motion_id": 12}}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            &format!("/api/registry/members/{mid}/status"),
+            &sec,
+            Some(&json!({"to": "suspended", "on": "2024-01-01", "decision": {"motion_id": 12}})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     // People, the representative and a contact.
-    let r = c
-        .post(app.url(&format!("/api/organisations/{home}/people")))
-        .header("authorization", &sec)
-        .json(&json!({"name": "张三", "title": "总经理", "phone": "13800000000"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            &format!("/api/organisations/{home}/people"),
+            &sec,
+            Some(&json!({"name": "张三", "title": "总经理", "phone": "13800000000"})),
+        )
+        .await;
     assert_eq!(r.status(), 201);
     let person: Value = r.json().await.unwrap();
-    let r = c
-        .put(app.url(&format!("/api/registry/members/{mid}/representative")))
-        .header("authorization", &sec)
-        .json(&json!({"person_id": person["id"]}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::PUT,
+            &format!("/api/registry/members/{mid}/representative"),
+            &sec,
+            Some(&json!({"person_id": person["id"]})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    let r = c
-        .post(app.url(&format!("/api/registry/members/{mid}/contacts")))
-        .header("authorization", &sec)
-        .json(&json!({"person_id": person["id"], "role": "联系人"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            &format!("/api/registry/members/{mid}/contacts"),
+            &sec,
+            Some(&json!({"person_id": person["id"], "role": "联系人"})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
-    let shown: Value = c
-        .get(app.url(&format!("/api/registry/members/{mid}")))
-        .header("authorization", &rep)
-        .send()
+    let shown: Value = app
+        .api(
+            &c,
+            Method::GET,
+            &format!("/api/registry/members/{mid}"),
+            &rep,
+            None,
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -234,14 +245,7 @@ async fn registry_api_roles_and_refusals(app: &TestApp) {
     assert_eq!(h[1]["to"], "suspended");
 
     // The OpenAPI document lists the registry's paths.
-    let v: Value = c
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = app.get(&c, "/api/openapi.json").await.json().await.unwrap();
     let paths = v["paths"].as_object().unwrap();
     for p in [
         "/api/organisations/{id}/registry/members",
@@ -326,12 +330,15 @@ async fn registry_import_export_and_dues(app: &TestApp) {
     );
 
     // Export: CSV with a BOM and the Chinese header; XLSX as a zip.
-    let r = c
-        .get(app.url(&format!("/api/organisations/{home}/export")))
-        .header("authorization", &sec)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::GET,
+            &format!("/api/organisations/{home}/export"),
+            &sec,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-disposition"]
@@ -343,69 +350,88 @@ async fn registry_import_export_and_dues(app: &TestApp) {
     assert!(body.starts_with("\u{feff}单位名称"), "{body}");
     assert!(body.contains("重庆测试1科技有限公司"));
     assert!(body.contains("理事单位"));
-    let r = c
-        .get(app.url(&format!("/api/organisations/{home}/export?format=xlsx")))
-        .header("authorization", &sec)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::GET,
+            &format!("/api/organisations/{home}/export?format=xlsx"),
+            &sec,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
 
     // Dues: bill 2024, pay part, download what was collected by year.
-    let r = c
-        .post(app.url(&format!("/api/organisations/{home}/dues/2024/bill")))
-        .header("authorization", &sec)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            &format!("/api/organisations/{home}/dues/2024/bill"),
+            &sec,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["billed"], 1);
-    let hits: Value = c
-        .get(app.url(&format!("/api/organisations/{home}/registry/members")))
-        .header("authorization", &sec)
-        .send()
+    let hits: Value = app
+        .api(
+            &c,
+            Method::GET,
+            &format!("/api/organisations/{home}/registry/members"),
+            &sec,
+            None,
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     let mid = hits["items"][0]["membership_id"].as_i64().unwrap();
-    let r = c
-        .post(app.url(&format!("/api/registry/members/{mid}/dues/2024/payments")))
-        .header("authorization", &sec)
-        .json(&json!({"on": "2024-05-01", "amount_fen": 200_000, "reference": "回单1"}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            &format!("/api/registry/members/{mid}/dues/2024/payments"),
+            &sec,
+            Some(&json!({"on": "2024-05-01", "amount_fen": 200_000, "reference": "回单1"})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let d: Value = r.json().await.unwrap();
     assert_eq!(d["due_fen"], 500_000);
-    let r = c
-        .post(app.url(&format!("/api/registry/members/{mid}/dues/2024/payments")))
-        .header("authorization", &sec)
-        .json(&json!({"on": "2024-05-01", "amount_fen": -1}))
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::POST,
+            &format!("/api/registry/members/{mid}/dues/2024/payments"),
+            &sec,
+            Some(&json!({"on": "2024-05-01", "amount_fen": -1})),
+        )
+        .await;
     assert_eq!(r.status(), 422);
-    let report: Value = c
-        .get(app.url(&format!("/api/organisations/{home}/dues?year=2024")))
-        .header("authorization", &sec)
-        .send()
+    let report: Value = app
+        .api(
+            &c,
+            Method::GET,
+            &format!("/api/organisations/{home}/dues?year=2024"),
+            &sec,
+            None,
+        )
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(report["lines"][0]["outstanding_fen"], 300_000);
-    let r = c
-        .get(app.url(&format!("/api/organisations/{home}/dues/collected.csv")))
-        .header("authorization", &sec)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .api(
+            &c,
+            Method::GET,
+            &format!("/api/organisations/{home}/dues/collected.csv"),
+            &sec,
+            None,
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-type"]
@@ -427,15 +453,10 @@ async fn registry_pages_in_both_languages(app: &TestApp) {
     let mid = add_unit(app, &c, &sec, "重庆嘉陵数据科技有限公司", "理事单位").await;
     let home = app.home;
     for (lang, title) in [("zh-CN", "会员"), ("en", "Members")] {
-        c.get(app.url(&format!("/lang/{lang}")))
-            .send()
-            .await
-            .unwrap();
-        let page = c
-            .get(app.url(&format!("/organisations/{home}/registry")))
-            .send()
-            .await
-            .unwrap();
+        app.get(&c, &format!("/lang/{lang}")).await;
+        let page = app
+            .get(&c, &format!("/organisations/{home}/registry"))
+            .await;
         assert_eq!(page.status(), 200);
         let html = page.text().await.unwrap();
         assert!(html.contains(title), "{lang}");
@@ -443,18 +464,19 @@ async fn registry_pages_in_both_languages(app: &TestApp) {
         assert!(html.contains(&format!("lang=\"{lang}\"")));
     }
     // A payment with a bad amount: the error next to the field, what was typed kept.
-    let r = c
-        .post(app.url(&format!("/registry/members/{mid}/payments")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("year", "2024"),
-            ("pay_on", "2024-05-01"),
-            ("amount", "12,5.3.4"),
-            ("pay_reference", "REF-7"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            &format!("/registry/members/{mid}/payments"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("year", "2024"),
+                ("pay_on", "2024-05-01"),
+                ("amount", "12,5.3.4"),
+                ("pay_reference", "REF-7"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"amount-error\""), "{html}");
@@ -462,70 +484,55 @@ async fn registry_pages_in_both_languages(app: &TestApp) {
     assert!(html.contains("value=\"REF-7\""));
     assert!(html.contains("value=\"12,5.3.4\""));
     // A status change through the form, then shown in the history with its decision.
-    let r = c
-        .post(app.url(&format!("/registry/members/{mid}/status")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("to", "suspended"),
-            ("on", "2024-06-01"),
-            ("reference", "秘书处〔2024〕9号"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            &format!("/registry/members/{mid}/status"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("to", "suspended"),
+                ("on", "2024-06-01"),
+                ("reference", "秘书处〔2024〕9号"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 303);
-    c.get(app.url("/lang/zh-CN")).send().await.unwrap();
-    let html = c
-        .get(app.url(&format!("/registry/members/{mid}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    app.get(&c, "/lang/zh-CN").await;
+    let html = app.page(&c, &format!("/registry/members/{mid}")).await;
     assert!(html.contains("秘书处决定 秘书处〔2024〕9号"), "{html}");
     assert!(html.contains("已暂停") || html.contains("暂停"));
     // A person with a bad e-mail: refused next to the field; then a good one.
-    let r = c
-        .post(app.url(&format!("/organisations/{home}/people")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", "李四"),
-            ("email", "nobody"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            &format!("/organisations/{home}/people"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "李四"),
+                ("email", "nobody"),
+            ],
+        )
+        .await;
     assert_eq!(r.status(), 422);
     let html = r.text().await.unwrap();
     assert!(html.contains("id=\"email-error\""));
     assert!(html.contains("value=\"李四\""));
     // Categories, dues and import pages render; a form without CSRF is refused.
     for path in ["categories", "dues", "import", "people"] {
-        let r = c
-            .get(app.url(&format!("/organisations/{home}/{path}")))
-            .send()
-            .await
-            .unwrap();
+        let r = app.get(&c, &format!("/organisations/{home}/{path}")).await;
         assert_eq!(r.status(), 200, "{path}");
     }
-    let r = c
-        .post(app.url(&format!("/organisations/{home}/categories")))
-        .form(&[("key", "x"), ("name", "X")])
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_form(
+            &c,
+            &format!("/organisations/{home}/categories"),
+            &[("key", "x"), ("name", "X")],
+        )
+        .await;
     assert_eq!(r.status(), 403);
     // The representative reads but gets no forms; anonymous callers are sent to sign in.
     let (rc, _) = app.signed_in("rep").await;
-    let html = rc
-        .get(app.url(&format!("/registry/members/{mid}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&rc, &format!("/registry/members/{mid}")).await;
     assert!(html.contains("重庆嘉陵数据科技有限公司"));
     assert!(!html.contains(&format!("/registry/members/{mid}/status")));
     let r = app
@@ -535,11 +542,7 @@ async fn registry_pages_in_both_languages(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let r = rc
-        .get(app.url(&format!("/organisations/{home}/import")))
-        .send()
-        .await
-        .unwrap();
+    let r = app.get(&rc, &format!("/organisations/{home}/import")).await;
     assert_eq!(r.status(), 403);
 }
 
@@ -560,11 +563,9 @@ async fn public_directory_needs_no_sign_in(app: &TestApp) {
         .await
         .unwrap();
     let anon = app.client();
-    let v: Value = anon
-        .get(app.url(&format!("/api/organisations/{}/directory", app.home)))
-        .send()
+    let v: Value = app
+        .get(&anon, &format!("/api/organisations/{}/directory", app.home))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -583,7 +584,7 @@ async fn public_directory_needs_no_sign_in(app: &TestApp) {
     assert!(html.contains("公开单位"));
     assert!(!html.contains("不公开单位"));
     assert!(html.contains("Public member directory"));
-    let index = anon.get(app.url("/registry")).send().await.unwrap();
+    let index = app.get(&anon, "/registry").await;
     assert_eq!(index.status(), 200);
     assert!(
         index

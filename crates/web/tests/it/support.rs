@@ -154,6 +154,46 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// The answer to `c` fetching `path`.
+    pub async fn get(&self, c: &reqwest::Client, path: &str) -> reqwest::Response {
+        c.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// The body of the page at `path`, fetched by `c`.
+    pub async fn page(&self, c: &reqwest::Client, path: &str) -> String {
+        self.get(c, path).await.text().await.unwrap()
+    }
+
+    /// The answer to `c` posting the form fields `form` to `path`.
+    pub async fn post_form(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        form: &(impl serde::Serialize + ?Sized),
+    ) -> reqwest::Response {
+        c.post(self.url(path)).form(form).send().await.unwrap()
+    }
+
+    /// The answer to `c` calling the API at `method path` with the `authorization` header
+    /// `auth` and, if given, the JSON `body`.
+    pub async fn api(
+        &self,
+        c: &reqwest::Client,
+        method: reqwest::Method,
+        path: &str,
+        auth: &str,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let r = c
+            .request(method, self.url(path))
+            .header("authorization", auth);
+        let r = match body {
+            Some(body) => r.json(body),
+            None => r,
+        };
+        r.send().await.unwrap()
+    }
+
     /// A client with its own cookie jar that does not follow redirects.
     pub fn client(&self) -> reqwest::Client {
         reqwest::Client::builder()
@@ -166,35 +206,22 @@ impl TestApp {
     /// A client signed in as `username` through the sign-in form, and its CSRF token.
     pub async fn signed_in(&self, username: &str) -> (reqwest::Client, String) {
         let c = self.client();
-        let page = c
-            .get(self.url("/signin"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = self.page(&c, "/signin").await;
         let pre = csrf_of(&page);
-        let r = c
-            .post(self.url("/signin"))
-            .form(&[
-                ("csrf", pre.as_str()),
-                ("username", username),
-                ("password", PASSWORD),
-                ("next", "/organisations"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let r = self
+            .post_form(
+                &c,
+                "/signin",
+                &[
+                    ("csrf", pre.as_str()),
+                    ("username", username),
+                    ("password", PASSWORD),
+                    ("next", "/organisations"),
+                ],
+            )
+            .await;
         assert_eq!(r.status(), 303, "sign-in as {username}");
-        let page = c
-            .get(self.url("/organisations"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = self.page(&c, "/organisations").await;
         let csrf = csrf_of(&page);
         assert_ne!(csrf, pre, "a session has its own CSRF token");
         (c, csrf)
