@@ -112,7 +112,13 @@ pub enum Action {
     /// representative; which seat holders the user speaks for is checked against the store's
     /// delegate links).
     Vote(i64),
+    /// Act for a member unit: read its inbox, acknowledge circulars, register for activities
+    /// and sign the convention for it (whoever holds [`ACTS_FOR`] on the unit's own record).
+    ActFor(i64),
 }
+
+/// The roles on a member unit's organisation record that let a user act for the unit.
+pub const ACTS_FOR: [Role; 2] = [Role::Representative, Role::Admin];
 
 /// The one permission table. A global admin may do everything; an organisation's admin and
 /// secretariat manage it; a member representative and anonymous callers read.
@@ -145,6 +151,7 @@ pub fn authorize(
             has(org, &[Role::Admin, Role::Secretariat])
         }
         Action::Vote(org) => has(org, &[Role::Representative, Role::Admin, Role::Secretariat]),
+        Action::ActFor(unit) => has(unit, &ACTS_FOR),
     };
     if allowed {
         Ok(())

@@ -14,12 +14,12 @@ pub mod mail;
 pub mod pages;
 
 use axum::Router;
-use federa_store::{Actor, CircularRecord, EmailOutcome, EmailState, Reminder, Role};
+use federa_store::{Actor, CircularRecord, EmailOutcome, EmailState, Reminder};
 
 pub use mail::Mailer;
 
 use crate::AppState;
-use crate::auth::{Action, Auth};
+use crate::auth::{ACTS_FOR, Action, Auth};
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {
@@ -28,22 +28,11 @@ pub fn router() -> Router<AppState> {
 
 /// Whether the caller may act for a member unit (its representative, or an admin).
 pub fn represents(auth: &Auth, unit: i64) -> bool {
-    match &auth.user {
-        None => false,
-        Some(u) if u.is_admin => true,
-        Some(_) => auth.grants.iter().any(|g| {
-            g.organisation_id == unit && matches!(g.role, Role::Representative | Role::Admin)
-        }),
-    }
+    auth.may(Action::ActFor(unit))
 }
 
 pub fn require_represents(auth: &Auth, unit: i64) -> Result<(), AppError> {
-    auth.user()?;
-    if represents(auth, unit) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    auth.require(Action::ActFor(unit))
 }
 
 /// Writes for an organisation: its admin or secretariat.
@@ -56,7 +45,7 @@ pub fn represented_units(auth: &Auth) -> Vec<i64> {
     let mut v: Vec<i64> = auth
         .grants
         .iter()
-        .filter(|g| matches!(g.role, Role::Representative | Role::Admin))
+        .filter(|g| ACTS_FOR.contains(&g.role))
         .map(|g| g.organisation_id)
         .collect();
     v.sort_unstable();

@@ -94,6 +94,29 @@ fn opt(form: &HashMap<String, String>, k: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// A number typed in `key`, if any; refused as `field` when it is not one.
+fn number<T: std::str::FromStr>(
+    form: &HashMap<String, String>,
+    key: &str,
+    field: &str,
+) -> Result<Option<T>, AppError> {
+    opt(form, key)
+        .map(|v| {
+            v.parse::<T>()
+                .map_err(|_| AppError::invalid(field, "not_a_number"))
+        })
+        .transpose()
+}
+
+/// A number that must be typed in `key`; refused as `field`.
+fn required_number<T: std::str::FromStr>(
+    form: &HashMap<String, String>,
+    key: &str,
+    field: &str,
+) -> Result<T, AppError> {
+    number(form, key, field)?.ok_or_else(|| AppError::invalid(field, "required"))
+}
+
 /// What the registry pages show of a member status.
 pub struct Labels {
     pub locale: Locale,
@@ -461,15 +484,8 @@ where
 fn decision_of(
     form: &HashMap<String, String>,
 ) -> Result<federa_core::registry::Decision, AppError> {
-    let motion_id = match opt(form, "motion_id") {
-        None => None,
-        Some(v) => Some(
-            v.parse::<i64>()
-                .map_err(|_| AppError::invalid("motion_id", "not_a_number"))?,
-        ),
-    };
     DecisionJson {
-        motion_id,
+        motion_id: number(form, "motion_id", "motion_id")?,
         reference: opt(form, "reference"),
     }
     .decision()
@@ -529,13 +545,7 @@ async fn member_rep(
         &["person_id"],
         &[("membership_id", "person_id")],
         || async move {
-            let person = match opt(&form2, "person_id") {
-                None => None,
-                Some(v) => Some(
-                    v.parse::<i64>()
-                        .map_err(|_| AppError::invalid("person_id", "not_a_number"))?,
-                ),
-            };
+            let person = number(&form2, "person_id", "person_id")?;
             st.store.set_representative(actor, mid, person).await?;
             Ok(())
         },
@@ -566,10 +576,7 @@ async fn member_contact(
             ("membership_id", "contact_person_id"),
         ],
         || async move {
-            let person = opt(&form2, "contact_person_id")
-                .ok_or_else(|| AppError::invalid("person_id", "required"))?
-                .parse::<i64>()
-                .map_err(|_| AppError::invalid("person_id", "not_a_number"))?;
+            let person = required_number(&form2, "contact_person_id", "person_id")?;
             st.store
                 .add_contact(
                     actor,
@@ -608,10 +615,7 @@ async fn member_pay(
             ("reference", "pay_reference"),
         ],
         || async move {
-            let year = opt(&form2, "year")
-                .ok_or_else(|| AppError::invalid("year", "required"))?
-                .parse::<i32>()
-                .map_err(|_| AppError::invalid("year", "not_a_number"))?;
+            let year = required_number(&form2, "year", "year")?;
             let on = date_field("on", form2.get("pay_on").map_or("", String::as_str))?;
             let amount_fen = parse_yuan(form2.get("amount").map_or("", String::as_str))
                 .ok_or_else(|| AppError::invalid("amount_fen", "not_an_amount"))?;
@@ -793,12 +797,7 @@ async fn categories_define(
 ) -> Result<Response, AppError> {
     write_members(&auth, id)?;
     let result = async {
-        let rank = match opt(&form, "rank") {
-            None => 0,
-            Some(r) => r
-                .parse::<u16>()
-                .map_err(|_| AppError::invalid("rank", "not_a_number"))?,
-        };
+        let rank = number(&form, "rank", "rank")?.unwrap_or(0);
         let dues = match opt(&form, "annual_dues") {
             None => 0,
             Some(v) => parse_yuan(&v)
@@ -890,10 +889,7 @@ async fn dues_bill(
 ) -> Result<Response, AppError> {
     write_members(&auth, id)?;
     let result = async {
-        let year = opt(&form, "year")
-            .ok_or_else(|| AppError::invalid("year", "required"))?
-            .parse::<i32>()
-            .map_err(|_| AppError::invalid("year", "not_a_number"))?;
+        let year: i32 = required_number(&form, "year", "year")?;
         s.store.bill_dues_year(auth.actor(), id, year).await?;
         Ok::<i32, AppError>(year)
     }
