@@ -8,7 +8,6 @@ use base64::Engine as _;
 use federa_core::registry::circular::Audience;
 use federa_store::{Actor, CircularInput, MembershipInput, OrgInput, Role};
 use federa_web::engagement::Mailer;
-use federa_web::{AppState, app};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -972,17 +971,11 @@ impl SmtpSink {
 
 /// A server on SQLite with the given mailer, the users of the other tests, two units with
 /// contact addresses; returns the store, base URL, home and units.
-async fn mail_app(mailer: Mailer) -> (TestApp, i64, i64) {
-    let base = TestApp::sqlite().await;
-    // Serve the same store a second time, now with the mailer.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = app(AppState::new(base.store.clone()).with_mailer(mailer));
-    tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
-    });
-    let mut t = base;
-    t.addr = addr;
+/// A server that mails through the SMTP server on `port`, from `from`, and two units with
+/// their e-mail addresses.
+async fn mail_app(port: u16, from: &str) -> (TestApp, i64, i64) {
+    let mailer = Mailer::new(&format!("smtp://127.0.0.1:{port}"), from).unwrap();
+    let t = TestApp::sqlite_with(|state| state.with_mailer(mailer)).await;
     let (a, b) = units(&t).await;
     for (u, e) in [(a, "office@hualong.example"), (b, "info@zbj.example")] {
         t.store
@@ -1003,12 +996,7 @@ async fn mail_app(mailer: Mailer) -> (TestApp, i64, i64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn circulars_and_reminders_are_emailed() {
     let (sink, port) = SmtpSink::start().await;
-    let mailer = Mailer::new(
-        &format!("smtp://127.0.0.1:{port}"),
-        "秘书处 <secretariat@federa.example>",
-    )
-    .unwrap();
-    let (app, a, b) = mail_app(mailer).await;
+    let (app, a, b) = mail_app(port, "秘书处 <secretariat@federa.example>").await;
     let sec = app.token("sec").await;
     let c = app.client();
     let (st, circ) = call(
@@ -1089,12 +1077,7 @@ async fn a_failing_mail_server_loses_no_circular() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let mailer = Mailer::new(
-        &format!("smtp://127.0.0.1:{port}"),
-        "secretariat@federa.example",
-    )
-    .unwrap();
-    let (app, a, _) = mail_app(mailer).await;
+    let (app, a, _) = mail_app(port, "secretariat@federa.example").await;
     let sec = app.token("sec").await;
     let c = app.client();
     let (st, circ) = call(

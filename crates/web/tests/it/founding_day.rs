@@ -37,13 +37,15 @@ impl Day<'_> {
 
     async fn send(&self, token: &str, path: &str, body: Value) -> (u16, Value) {
         let r = self
-            .c
-            .post(self.app.url(path))
-            .header("authorization", format!("Bearer {token}"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+            .app
+            .api(
+                &self.c,
+                reqwest::Method::POST,
+                path,
+                &format!("Bearer {token}"),
+                Some(&body),
+            )
+            .await;
         let status = r.status().as_u16();
         (status, r.json().await.unwrap_or(Value::Null))
     }
@@ -70,9 +72,23 @@ impl Day<'_> {
     }
 
     async fn get(&self, path: &str) -> Value {
-        let r = self.c.get(self.app.url(path)).send().await.unwrap();
+        let r = self.app.get(&self.c, path).await;
         assert_eq!(r.status(), 200, "GET {path}");
         r.json().await.unwrap()
+    }
+
+    /// The delegates of units `first` to `last` sign themselves in to `meeting`.
+    async fn delegates_sign_in(&self, meeting: u64, first: usize, last: usize) {
+        for n in first..=last {
+            let (status, q) = self
+                .send(
+                    &self.tokens[n - 1],
+                    &format!("/api/meetings/{meeting}/sign-in"),
+                    json!({}),
+                )
+                .await;
+            assert_eq!(status, 200, "{q}");
+        }
     }
 
     /// Unit n's delegate casts `ballot` as `voter` (their own or their proxy's).
@@ -363,16 +379,7 @@ async fn the_founding_day_over_http(app: &TestApp) {
     let mid = m["meeting"]["id"].as_u64().unwrap();
     assert_eq!(m["quorum"]["members"], 92);
     // Delegates sign themselves in from their phones.
-    for n in 1..=61 {
-        let (status, q) = day
-            .send(
-                &day.tokens[n - 1],
-                &format!("/api/meetings/{mid}/sign-in"),
-                json!({}),
-            )
-            .await;
-        assert_eq!(status, 200, "{q}");
-    }
+    day.delegates_sign_in(mid, 1, 61).await;
     // A delegate may not sign in someone else, nor open the meeting.
     day.refused(
         &day.tokens[0],
@@ -839,16 +846,7 @@ async fn the_founding_day_over_http(app: &TestApp) {
         .await;
     let cid = c["meeting"]["id"].as_u64().unwrap();
     assert_eq!(c["quorum"]["members"], 25);
-    for n in 1..=24 {
-        let (status, q) = day
-            .send(
-                &day.tokens[n - 1],
-                &format!("/api/meetings/{cid}/sign-in"),
-                json!({}),
-            )
-            .await;
-        assert_eq!(status, 200, "{q}");
-    }
+    day.delegates_sign_in(cid, 1, 24).await;
     // Unit 30 sits in the congress, not the council.
     day.refused(
         &day.tokens[29],

@@ -11,7 +11,7 @@ use federa_core::governance::*;
 use federa_store::Actor;
 use tally::decision::Choice;
 
-use crate::governance_pages::set_up;
+use crate::governance_pages::{cast_council_ballots, polls as poll_ids, set_up};
 use crate::support::{TestApp, browser_sign_in, chromium};
 
 fn output_dir() -> PathBuf {
@@ -93,14 +93,7 @@ async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
         polls.contains("通过章程") && polls.contains("已投 0 / 应投 5"),
         "{polls}"
     );
-    let poll = app
-        .store
-        .get_meeting(MeetingId(g.meeting))
-        .await
-        .unwrap()
-        .meeting
-        .polls[0]
-        .id;
+    let poll = poll_ids(&app, g.meeting).await[0];
     let u = &g.units;
     for (by, voter, c) in [
         (u[1], u[1], Choice::Yes),
@@ -148,29 +141,8 @@ async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
     text_of(&b, "#quorum").await;
     click(&b, "form input[value=open_election_poll] ~ button").await;
     text_of(&b, ".polls li:nth-child(2).open").await;
-    let epoll = app
-        .store
-        .get_meeting(MeetingId(g.meeting))
-        .await
-        .unwrap()
-        .meeting
-        .polls[1]
-        .id;
-    let rank = |r: &[u32]| BallotContent::Ranking {
-        ranks: r.iter().map(|&c| vec![c]).collect(),
-    };
-    for (by, voter, ballot) in [
-        (u[1], u[1], rank(&[0, 1])),
-        (u[2], u[2], rank(&[2, 3])),
-        (u[3], u[3], rank(&[2])),
-        (u[4], u[4], rank(&[3, 2])),
-        (u[1], u[5], rank(&[1, 0])),
-    ] {
-        app.store
-            .cast_vote(Actor::System, epoll, by, voter, ballot)
-            .await
-            .unwrap();
-    }
+    let epoll = poll_ids(&app, g.meeting).await[1];
+    cast_council_ballots(&app, u, epoll).await;
     b.refresh().await.unwrap();
     click(&b, ".polls button.danger").await;
     text_of(&b, ".polls li:nth-child(2):not(.open)").await;

@@ -209,7 +209,7 @@ async fn post(
 }
 
 /// The poll ids of the meeting, in order.
-async fn polls(app: &TestApp, meeting: u64) -> Vec<PollId> {
+pub async fn polls(app: &TestApp, meeting: u64) -> Vec<PollId> {
     app.store
         .get_meeting(MeetingId(meeting))
         .await
@@ -219,6 +219,26 @@ async fn polls(app: &TestApp, meeting: u64) -> Vec<PollId> {
         .iter()
         .map(|p| p.id)
         .collect()
+}
+
+/// Five ranked ballots in the council election `epoll`, one of them by proxy, that elect two
+/// in two rounds.
+pub async fn cast_council_ballots(app: &TestApp, u: &[Holder], epoll: PollId) {
+    let rank = |r: &[u32]| BallotContent::Ranking {
+        ranks: r.iter().map(|&c| vec![c]).collect(),
+    };
+    for (by, voter, b) in [
+        (u[1], u[1], rank(&[0, 1])),
+        (u[2], u[2], rank(&[2, 3])),
+        (u[3], u[3], rank(&[2])),
+        (u[4], u[4], rank(&[3, 2])),
+        (u[1], u[5], rank(&[1, 0])),
+    ] {
+        app.store
+            .cast_vote(Actor::System, epoll, by, voter, b)
+            .await
+            .unwrap();
+    }
 }
 
 async fn a_meeting_from_sign_in_to_approved_minutes(app: &TestApp) {
@@ -519,21 +539,7 @@ async fn a_meeting_from_sign_in_to_approved_minutes(app: &TestApp) {
     )
     .await;
     assert_eq!(st, 200);
-    let rank = |r: &[u32]| BallotContent::Ranking {
-        ranks: r.iter().map(|&c| vec![c]).collect(),
-    };
-    for (by, voter, b) in [
-        (u[1], u[1], rank(&[0, 1])),
-        (u[2], u[2], rank(&[2, 3])),
-        (u[3], u[3], rank(&[2])),
-        (u[4], u[4], rank(&[3, 2])),
-        (u[1], u[5], rank(&[1, 0])),
-    ] {
-        app.store
-            .cast_vote(Actor::System, epoll, by, voter, b)
-            .await
-            .unwrap();
-    }
+    cast_council_ballots(app, u, epoll).await;
     post(
         &sec,
         app,

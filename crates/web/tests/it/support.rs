@@ -45,13 +45,19 @@ fn fresh_schema() -> String {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
+        TestApp::sqlite_with(|state| state).await
+    }
+
+    /// A server on a fresh SQLite database whose state `configure` completes (with a mailer,
+    /// say).
+    pub async fn sqlite_with(configure: impl FnOnce(AppState) -> AppState) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let url = format!(
             "sqlite://{}?mode=rwc",
             dir.path().join("federa.db").display()
         );
         let store = Store::connect(&url).await.unwrap();
-        TestApp::start(store, Some(dir), None).await
+        TestApp::start(store, Some(dir), None, configure).await
     }
 
     pub async fn postgres() -> TestApp {
@@ -65,13 +71,14 @@ impl TestApp {
                  Start PostgreSQL (scripts/test does) or set FEDERA_TEST_POSTGRES."
             ),
         };
-        TestApp::start(store, None, Some(schema)).await
+        TestApp::start(store, None, Some(schema), |state| state).await
     }
 
     async fn start(
         store: Store,
         dir: Option<tempfile::TempDir>,
         schema: Option<String>,
+        configure: impl FnOnce(AppState) -> AppState,
     ) -> TestApp {
         let hash = hash_password(PASSWORD).unwrap();
         let mk = |name: &str, admin: bool| NewUser {
@@ -120,7 +127,7 @@ impl TestApp {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let router = app(AppState::new(store.clone()));
+        let router = app(configure(AppState::new(store.clone())));
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
