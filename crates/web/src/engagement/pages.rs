@@ -160,6 +160,33 @@ fn unit_names(members: &[Membership]) -> HashMap<i64, String> {
         .collect()
 }
 
+/// Adds the names of those of `units` that `names` lacks, each looked up by itself.
+async fn name_others(
+    s: &AppState,
+    names: &mut HashMap<i64, String>,
+    units: Vec<i64>,
+) -> Result<(), AppError> {
+    for unit in units {
+        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(unit) {
+            e.insert(s.store.get_organisation(unit).await?.name);
+        }
+    }
+    Ok(())
+}
+
+/// A year's participation of `org`'s member units, with their names: those of its member
+/// units (current or former) from one listing, any other by itself.
+async fn participation_named(
+    s: &AppState,
+    org: i64,
+    year: i32,
+) -> Result<(Vec<Participation>, HashMap<i64, String>), AppError> {
+    let p = s.store.participation(org, year).await?;
+    let mut names = unit_names(&all_memberships(s, org, &MembershipFilter::default()).await?);
+    name_others(s, &mut names, p.iter().map(|x| x.unit).collect()).await?;
+    Ok((p, names))
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hub
 
@@ -393,11 +420,8 @@ async fn activity_page(
     let can_manage = auth.may(Action::ManageOrganisation(org.id));
     let members = current_members(s, org.id).await?;
     let mut names = unit_names(&members);
-    for i in &a.invitations {
-        if let std::collections::hash_map::Entry::Vacant(e) = names.entry(i.unit) {
-            e.insert(s.store.get_organisation(i.unit).await?.name);
-        }
-    }
+    let invited = a.invitations.iter().map(|i| i.unit).collect();
+    name_others(s, &mut names, invited).await?;
     let uninvited = members
         .into_iter()
         .filter(|m| !a.invitations.iter().any(|i| i.unit == m.member.id))
@@ -1085,11 +1109,7 @@ async fn statistics_page(
             rows: s.store.members_by(id, dim, on).await?,
         });
     }
-    let participation = s.store.participation(id, year).await?;
-    let mut names = HashMap::new();
-    for p in &participation {
-        names.insert(p.unit, s.store.get_organisation(p.unit).await?.name);
-    }
+    let (participation, names) = participation_named(s, id, year).await?;
     let indicators = s.store.list_indicators(id).await?;
     Ok(render(
         &StatisticsPage {
@@ -1240,11 +1260,7 @@ async fn statistics_file(
     match (stem, ext) {
         ("participation", _) => {
             let year = year_param(&q);
-            let p = s.store.participation(id, year).await?;
-            let mut names = HashMap::new();
-            for x in &p {
-                names.insert(x.unit, s.store.get_organisation(x.unit).await?.name);
-            }
+            let (p, names) = participation_named(&s, id, year).await?;
             let name = |u: i64| names.get(&u).cloned().unwrap_or_default();
             if ext == "svg" {
                 return svg(

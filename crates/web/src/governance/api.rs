@@ -269,8 +269,7 @@ impl From<GovError> for AppError {
 }
 
 fn parse_date(field: &str, s: &str) -> Result<Date, AppError> {
-    let f = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s.trim(), &f).map_err(|_| AppError::invalid(field, "invalid_date"))
+    federa_core::org::parse_date(s).ok_or_else(|| AppError::invalid(field, "invalid_date"))
 }
 
 fn parse_time(field: &str, s: &str) -> Result<OffsetDateTime, AppError> {
