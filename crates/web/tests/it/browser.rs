@@ -4,7 +4,7 @@
 
 use fantoccini::Locator;
 
-use crate::support::{TestApp, browser_sign_in, chromium, test_output_dir};
+use crate::support::{TestApp, browser_sign_in, chromium, click, test_output_dir, type_into};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_signs_in_adds_a_member_unit_and_finds_it() {
@@ -18,42 +18,17 @@ async fn browser_signs_in_adds_a_member_unit_and_finds_it() {
     b.goto(&app.url(&format!("/organisations/{}/members/new", app.home)))
         .await
         .unwrap();
-    b.find(Locator::Id("name"))
-        .await
-        .unwrap()
-        .send_keys("重庆山城云科技有限公司")
-        .await
-        .unwrap();
+    type_into(&b, "name", "重庆山城云科技有限公司").await;
     b.find(Locator::Id("kind"))
         .await
         .unwrap()
         .select_by_value("company")
         .await
         .unwrap();
-    b.find(Locator::Id("district"))
-        .await
-        .unwrap()
-        .send_keys("渝北区")
-        .await
-        .unwrap();
-    b.find(Locator::Id("sector"))
-        .await
-        .unwrap()
-        .send_keys("云计算")
-        .await
-        .unwrap();
-    b.find(Locator::Id("category"))
-        .await
-        .unwrap()
-        .send_keys("理事单位")
-        .await
-        .unwrap();
-    b.find(Locator::Css("form.card button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&b, "district", "渝北区").await;
+    type_into(&b, "sector", "云计算").await;
+    type_into(&b, "category", "理事单位").await;
+    click(&b, "form.card button[type=submit]").await;
 
     // Back on the organisation's page, the new unit is listed.
     let table = b.wait().for_element(Locator::Id("members")).await.unwrap();
@@ -113,18 +88,8 @@ async fn browser_signs_in_adds_a_member_unit_and_finds_it() {
         b.goto(&app.url(&format!("/organisations/{}/members/new", app.home)))
             .await
             .unwrap();
-        b.find(Locator::Id("district"))
-            .await
-            .unwrap()
-            .send_keys("江北区")
-            .await
-            .unwrap();
-        b.find(Locator::Css("form.card button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        type_into(&b, "district", "江北区").await;
+        click(&b, "form.card button[type=submit]").await;
         let err = b
             .wait()
             .for_element(Locator::Id("name-error"))

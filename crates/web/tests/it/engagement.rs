@@ -519,15 +519,9 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status(), 303);
-    let item = rep
-        .get(app.url(&format!("/units/{a}/inbox/{cid}")))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let item = app
+        .page_in(&rep, &format!("/units/{a}/inbox/{cid}"), "en")
+        .await;
     assert!(item.contains("id=\"acknowledged\""));
     assert!(item.contains("Acknowledged on"));
     let r = app.get(&rep, &format!("/circulars/{cid}")).await;
@@ -540,15 +534,13 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
         ("zh-CN", "按区县统计会员单位"),
         ("en", "Member units by district"),
     ] {
-        let page = sec
-            .get(app.url(&format!("/organisations/{home}/statistics?on=2024-01-01")))
-            .header("accept-language", lang)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = app
+            .page_in(
+                &sec,
+                &format!("/organisations/{home}/statistics?on=2024-01-01"),
+                lang,
+            )
+            .await;
         assert!(page.contains(title), "{lang}");
         assert!(page.contains("members_by_district.svg?on=2024-01-01"));
     }
@@ -689,15 +681,9 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status(), 303);
-    let page = rep
-        .get(app.url(&format!("/organisations/{home}/convention")))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page_in(&rep, &format!("/organisations/{home}/convention"), "en")
+        .await;
     assert!(page.contains("Signed by 1 member units"));
 
     let r = app
@@ -745,12 +731,7 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
         format!("/organisations/{home}/convention"),
     ] {
         for lang in ["zh-CN", "en"] {
-            let r = sec
-                .get(app.url(&path))
-                .header("accept-language", lang)
-                .send()
-                .await
-                .unwrap();
+            let r = app.get_in(&sec, &path, lang).await;
             assert_eq!(r.status(), 200, "{path} {lang}");
             let body = r.text().await.unwrap();
             assert!(
@@ -1162,12 +1143,7 @@ async fn browser_acknowledges_a_circular_and_shows_statistics() {
         .await
         .unwrap();
     assert!(done.text().await.unwrap().contains("已回执于"));
-    b.find(Locator::Css("form[action='/signout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    crate::support::click(&b, "form[action='/signout'] button").await;
 
     // The secretariat sees it acknowledged.
     sign_in("sec").await;

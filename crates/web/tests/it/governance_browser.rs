@@ -12,7 +12,7 @@ use federa_store::Actor;
 use tally::decision::Choice;
 
 use crate::governance_pages::{cast_council_ballots, polls as poll_ids, set_up};
-use crate::support::{TestApp, browser_sign_in, chromium};
+use crate::support::{TestApp, browser_sign_in, chromium, click};
 
 fn output_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests-output/governance");
@@ -35,15 +35,6 @@ async fn text_of(b: &Client, css: &str) -> String {
         .text()
         .await
         .unwrap()
-}
-
-async fn click(b: &Client, css: &str) {
-    b.find(Locator::Css(css))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

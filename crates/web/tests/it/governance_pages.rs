@@ -765,12 +765,13 @@ async fn the_minutes_pdf_holds_the_title_and_the_result(app: &TestApp) {
         "{text}"
     );
     // In English too.
-    let en = c
-        .get(app.url(&format!("/governance/meetings/{}/minutes.pdf", g.meeting)))
-        .header("accept-language", "en")
-        .send()
+    let en = app
+        .get_in(
+            &c,
+            &format!("/governance/meetings/{}/minutes.pdf", g.meeting),
+            "en",
+        )
         .await
-        .unwrap()
         .bytes()
         .await
         .unwrap();

@@ -45,23 +45,10 @@ async fn pages_speak_both_languages(app: &TestApp) {
     let r = app.get(&c, "/lang/en?back=/organisations").await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()["location"], "/organisations");
-    let page = c
-        .get(app.url("/organisations"))
-        .header("accept-language", "zh-CN")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page_in(&c, "/organisations", "zh-CN").await;
     assert!(page.contains("<html lang=\"en\">") && page.contains("Organisations"));
     // An error page is translated too.
-    let r = c
-        .get(app.url("/organisations/999999"))
-        .header("accept-language", "zh-CN")
-        .send()
-        .await
-        .unwrap();
+    let r = app.get_in(&c, "/organisations/999999", "zh-CN").await;
     assert_eq!(r.status(), 404);
     assert!(r.text().await.unwrap().contains("We could not find"));
 }

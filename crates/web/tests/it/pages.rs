@@ -272,12 +272,9 @@ async fn pages_need_the_role(app: &TestApp) {
     );
     // The representative may not edit, and gets a translated page.
     let (c, _) = app.signed_in("rep").await;
-    let r = c
-        .get(app.url(&format!("/organisations/{}/edit", app.home)))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .get_in(&c, &format!("/organisations/{}/edit", app.home), "en")
+        .await;
     assert_eq!(r.status(), 403);
     let body = r.text().await.unwrap();
     assert!(body.contains("Your role does not allow this."));

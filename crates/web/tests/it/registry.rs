@@ -599,12 +599,13 @@ async fn public_directory_needs_no_sign_in(app: &TestApp) {
 /// the bad row), then import the valid rows only and find the unit in the search.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_previews_and_imports_a_member_list() {
+    use crate::support::{browser_sign_in, chromium, click, type_into};
     use fantoccini::Locator;
 
     let app = TestApp::sqlite().await;
     setup(&app).await;
-    let (b, _driver) = crate::support::chromium(1280, 900).await;
-    crate::support::browser_sign_in(&b, &app, "/signin", "sec", "table.list").await;
+    let (b, _driver) = chromium(1280, 900).await;
+    browser_sign_in(&b, &app, "/signin", "sec", "table.list").await;
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("members.csv");
@@ -623,18 +624,8 @@ async fn browser_previews_and_imports_a_member_list() {
     )))
     .await
     .unwrap();
-    b.find(Locator::Id("file"))
-        .await
-        .unwrap()
-        .send_keys(&path.display().to_string())
-        .await
-        .unwrap();
-    b.find(Locator::Id("preview"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(&b, "file", &path.display().to_string()).await;
+    click(&b, "#preview").await;
     let problems = b.wait().for_element(Locator::Id("problems")).await.unwrap();
     let text = problems.text().await.unwrap();
     assert!(text.contains("不是本组织的会员类别"), "{text}");
@@ -648,24 +639,14 @@ async fn browser_previews_and_imports_a_member_list() {
         .unwrap();
     assert!(counts.contains("2"), "{counts}");
     // Importing all rows is refused; the valid rows only go in.
-    b.find(Locator::Id("import-all"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&b, "#import-all").await;
     let err = b
         .wait()
         .for_element(Locator::Id("import-error"))
         .await
         .unwrap();
     assert!(err.text().await.unwrap().contains("未导入"));
-    b.find(Locator::Id("import-valid"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&b, "#import-valid").await;
     let done = b
         .wait()
         .for_element(Locator::Id("report-counts"))

@@ -171,6 +171,20 @@ impl TestApp {
         self.get(c, path).await.text().await.unwrap()
     }
 
+    /// The answer to `c` fetching `path` with the `accept-language` header `lang`.
+    pub async fn get_in(&self, c: &reqwest::Client, path: &str, lang: &str) -> reqwest::Response {
+        c.get(self.url(path))
+            .header("accept-language", lang)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The body of the page at `path`, fetched by `c` with the `accept-language` header `lang`.
+    pub async fn page_in(&self, c: &reqwest::Client, path: &str, lang: &str) -> String {
+        self.get_in(c, path, lang).await.text().await.unwrap()
+    }
+
     /// The answer to `c` posting the form fields `form` to `path`.
     pub async fn post_form(
         &self,
@@ -390,23 +404,28 @@ pub async fn browser_sign_in(
 ) {
     use fantoccini::Locator;
     b.goto(&app.url(path)).await.unwrap();
-    b.find(Locator::Id("username"))
+    type_into(b, "username", username).await;
+    type_into(b, "password", PASSWORD).await;
+    click(b, "form button[type=submit]").await;
+    b.wait().for_element(Locator::Css(then)).await.unwrap();
+}
+
+/// Types `text` into the element with the id `id`.
+pub async fn type_into(b: &fantoccini::Client, id: &str, text: &str) {
+    b.find(fantoccini::Locator::Id(id))
         .await
         .unwrap()
-        .send_keys(username)
+        .send_keys(text)
         .await
         .unwrap();
-    b.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(PASSWORD)
-        .await
-        .unwrap();
-    b.find(Locator::Css("form button[type=submit]"))
+}
+
+/// Clicks the element the CSS selector `css` finds.
+pub async fn click(b: &fantoccini::Client, css: &str) {
+    b.find(fantoccini::Locator::Css(css))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    b.wait().for_element(Locator::Css(then)).await.unwrap();
 }
