@@ -103,6 +103,17 @@ pub fn show_opt_time(t: &Option<OffsetDateTime>) -> String {
     t.as_ref().map(show_time).unwrap_or_else(|| "—".into())
 }
 
+/// Times as the circular pages show them (`self.when(..)` in their templates).
+trait ShowsTimes {
+    fn when(&self, t: &OffsetDateTime) -> String {
+        show_time(t)
+    }
+
+    fn when_opt(&self, t: &Option<OffsetDateTime>) -> String {
+        show_opt_time(t)
+    }
+}
+
 /// A `datetime-local` value (UTC+8), or RFC 3339.
 fn parse_local(field: &str, v: &str) -> Result<Option<OffsetDateTime>, AppError> {
     let v = v.trim();
@@ -567,15 +578,9 @@ struct CircularsPage {
     max_kib: usize,
 }
 
+impl ShowsTimes for CircularsPage {}
+
 impl CircularsPage {
-    fn when(&self, t: &OffsetDateTime) -> String {
-        show_time(t)
-    }
-
-    fn when_opt(&self, t: &Option<OffsetDateTime>) -> String {
-        show_opt_time(t)
-    }
-
     fn status_checked(&self, s: &str) -> bool {
         self.statuses.iter().any(|x| x == s)
     }
@@ -711,15 +716,9 @@ struct CircularPage {
     error: Option<String>,
 }
 
+impl ShowsTimes for CircularPage {}
+
 impl CircularPage {
-    fn when(&self, t: &OffsetDateTime) -> String {
-        show_time(t)
-    }
-
-    fn when_opt(&self, t: &Option<OffsetDateTime>) -> String {
-        show_opt_time(t)
-    }
-
     fn state(&self, s: &federa_core::registry::circular::DeliveryState) -> &'static str {
         let k = serde_json::to_value(s)
             .ok()
@@ -877,15 +876,9 @@ struct InboxPage {
     contact: FormState,
 }
 
+impl ShowsTimes for InboxPage {}
+
 impl InboxPage {
-    fn when(&self, t: &OffsetDateTime) -> String {
-        show_time(t)
-    }
-
-    fn when_opt(&self, t: &Option<OffsetDateTime>) -> String {
-        show_opt_time(t)
-    }
-
     fn state(&self, s: &federa_core::registry::circular::DeliveryState) -> &'static str {
         let k = serde_json::to_value(s)
             .ok()
@@ -967,15 +960,7 @@ struct InboxItemPage {
     acknowledged_at: Option<OffsetDateTime>,
 }
 
-impl InboxItemPage {
-    fn when(&self, t: &OffsetDateTime) -> String {
-        show_time(t)
-    }
-
-    fn when_opt(&self, t: &Option<OffsetDateTime>) -> String {
-        show_opt_time(t)
-    }
-}
+impl ShowsTimes for InboxItemPage {}
 
 /// Opening a circular in the inbox records that the unit read it.
 async fn inbox_item(
