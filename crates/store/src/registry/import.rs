@@ -19,7 +19,7 @@ use sqlx::{Any, Row};
 use time::Date;
 
 use super::{Tx, categories_in, refused};
-use crate::{Actor, Result, Store, StoreError};
+use crate::{Actor, Backend, Result, Store, StoreError};
 
 /// Rows per multi-row insert: well under both databases' bound-parameter limits.
 const CHUNK: usize = 500;
@@ -61,20 +61,31 @@ where
         .collect()
 }
 
-fn marks(from: usize, n: usize) -> String {
+/// `n` placeholders for the parameters numbered from `from`. SQLite gets anonymous `?`s, bound
+/// in order: for numbered ones, sqlx looks up each parameter's name with
+/// `sqlite3_bind_parameter_name`, which walks the statement's list of names, so binding a
+/// multi-row insert would take time quadratic in its parameters.
+fn marks(backend: Backend, from: usize, n: usize) -> String {
     (from..from + n)
-        .map(|i| format!("${i}"))
+        .map(|i| match backend {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${i}"),
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// Organisations (id, name, registration number) with one of these names.
-async fn orgs_named(tx: &mut Tx, names: &[&str]) -> Result<HashMap<String, (i64, Option<String>)>> {
+async fn orgs_named(
+    tx: &mut Tx,
+    backend: Backend,
+    names: &[&str],
+) -> Result<HashMap<String, (i64, Option<String>)>> {
     let mut out = HashMap::new();
     for chunk in names.chunks(CHUNK) {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT id, name, registration_number FROM organisations WHERE name IN ({})",
-            marks(1, chunk.len())
+            marks(backend, 1, chunk.len())
         )));
         for n in chunk {
             q = q.bind(*n);
@@ -90,13 +101,17 @@ async fn orgs_named(tx: &mut Tx, names: &[&str]) -> Result<HashMap<String, (i64,
 }
 
 /// Organisations holding one of these registration numbers: number → name.
-async fn orgs_with_regno(tx: &mut Tx, regnos: &[&str]) -> Result<HashMap<String, String>> {
+async fn orgs_with_regno(
+    tx: &mut Tx,
+    backend: Backend,
+    regnos: &[&str],
+) -> Result<HashMap<String, String>> {
     let mut out = HashMap::new();
     for chunk in regnos.chunks(CHUNK) {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT name, registration_number FROM organisations \
              WHERE registration_number IN ({})",
-            marks(1, chunk.len())
+            marks(backend, 1, chunk.len())
         )));
         for n in chunk {
             q = q.bind(*n);
@@ -112,6 +127,7 @@ async fn orgs_with_regno(tx: &mut Tx, regnos: &[&str]) -> Result<HashMap<String,
 /// organisation holds under another name, or a name whose organisation holds another number.
 async fn preview_in(
     tx: &mut Tx,
+    backend: Backend,
     org: i64,
     bytes: &[u8],
     options: &ImportOptions,
@@ -137,9 +153,9 @@ async fn preview_in(
         .iter()
         .filter_map(|r| r.registration_number.as_deref())
         .collect();
-    let by_regno = orgs_with_regno(tx, &regnos).await?;
+    let by_regno = orgs_with_regno(tx, backend, &regnos).await?;
     let names: Vec<&str> = preview.valid.iter().map(|r| r.name.as_str()).collect();
-    let by_name = orgs_named(tx, &names).await?;
+    let by_name = orgs_named(tx, backend, &names).await?;
     let mut clash = Vec::new();
     for r in &preview.valid {
         let holder = r
@@ -186,7 +202,15 @@ impl Store {
     ) -> Result<Preview> {
         // A read-only transaction, so the checks see one state of the database.
         let mut tx = self.pool.begin().await?;
-        let (preview, _) = preview_in(&mut tx, organisation_id, bytes, options, today).await?;
+        let (preview, _) = preview_in(
+            &mut tx,
+            self.backend,
+            organisation_id,
+            bytes,
+            options,
+            today,
+        )
+        .await?;
         tx.rollback().await?;
         Ok(preview)
     }
@@ -208,7 +232,15 @@ impl Store {
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> Result<ImportReport> {
         let mut w = self.write().await?;
-        let (preview, _) = preview_in(&mut w.tx, organisation_id, bytes, options, today).await?;
+        let (preview, _) = preview_in(
+            &mut w.tx,
+            self.backend,
+            organisation_id,
+            bytes,
+            options,
+            today,
+        )
+        .await?;
         let rows_read = preview.rows_read;
         let outcome = preview.outcome(mode).map_err(refused)?;
         let now = crate::now();
@@ -218,7 +250,7 @@ impl Store {
 
         // Organisations: reuse those with the same name, create the others.
         let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-        let mut ids: HashMap<String, i64> = orgs_named(&mut w.tx, &names)
+        let mut ids: HashMap<String, i64> = orgs_named(&mut w.tx, self.backend, &names)
             .await?
             .into_iter()
             .map(|(k, (id, _))| (k, id))
@@ -228,7 +260,7 @@ impl Store {
         for chunk in fresh.chunks(CHUNK) {
             let cols = 11;
             let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", marks(i * cols + 1, cols)))
+                .map(|i| format!("({})", marks(self.backend, i * cols + 1, cols)))
                 .collect();
             let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO organisations (name, short_name, kind, district, sector, founded, \
@@ -264,7 +296,7 @@ impl Store {
         for chunk in rows.chunks(CHUNK) {
             let cols = 10;
             let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", marks(i * cols + 1, cols)))
+                .map(|i| format!("({})", marks(self.backend, i * cols + 1, cols)))
                 .collect();
             let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO memberships (organisation_id, member_id, category, joined, status, \
@@ -308,7 +340,7 @@ impl Store {
         for chunk in reps.chunks(CHUNK) {
             let cols = 8;
             let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", marks(i * cols + 1, cols)))
+                .map(|i| format!("({})", marks(self.backend, i * cols + 1, cols)))
                 .collect();
             let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "INSERT INTO people (organisation_id, name, phone, email, import_batch, \
@@ -341,9 +373,9 @@ impl Store {
             let values: Vec<String> = (0..links.len())
                 .map(|i| {
                     format!(
-                        "({}, 'representative', 1, ${})",
-                        marks(i * 3 + 1, 2),
-                        i * 3 + 3
+                        "({}, 'representative', 1, {})",
+                        marks(self.backend, i * 3 + 1, 2),
+                        marks(self.backend, i * 3 + 3, 1)
                     )
                 })
                 .collect();
