@@ -1,10 +1,12 @@
 //! `federa import members` end to end: the built binary on a fresh SQLite database.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use federa_core::registry::Category;
 use federa_store::{Actor, OrgInput, Page, Store};
+
+use crate::serve::{federa, sqlite_in};
 
 const HEADER: &str =
     "单位名称,简称,类型,统一社会信用代码,区县,行业,会员类别,入会日期,成立日期,代表,电话,邮箱\n";
@@ -14,24 +16,23 @@ fn row(i: u32, category: &str, joined: &str) -> String {
 }
 
 fn import(dir: &Path, file: &Path, extra: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_federa"))
+    import_for("重庆市网络媒体协会", dir, file, extra)
+}
+
+/// `federa import members` of `file` into the organisation named `org`.
+fn import_for(org: &str, dir: &Path, file: &Path, extra: &[&str]) -> Output {
+    federa()
         .args(["import", "members"])
         .arg(file)
-        .args(["--org", "重庆市网络媒体协会", "--data-dir"])
+        .args(["--org", org, "--data-dir"])
         .arg(dir)
         .args(extra)
-        .env_remove("FEDERA_DATABASE_URL")
         .output()
         .unwrap()
 }
 
 async fn members(dir: &Path) -> u64 {
-    let store = Store::connect(&format!(
-        "sqlite://{}?mode=rwc",
-        dir.join("federa.db").display()
-    ))
-    .await
-    .unwrap();
+    let store = Store::connect(&sqlite_in(dir)).await.unwrap();
     let org = store
         .find_organisation_by_name("重庆市网络媒体协会")
         .await
@@ -52,12 +53,7 @@ async fn imports_a_member_list_or_refuses_it_whole() {
     let db = dir.path().join("data");
     std::fs::create_dir_all(&db).unwrap();
     {
-        let store = Store::connect(&format!(
-            "sqlite://{}?mode=rwc",
-            db.join("federa.db").display()
-        ))
-        .await
-        .unwrap();
+        let store = Store::connect(&sqlite_in(&db)).await.unwrap();
         let org = store
             .create_organisation(
                 Actor::System,
@@ -136,13 +132,7 @@ async fn imports_a_member_list_or_refuses_it_whole() {
     );
     assert_eq!(members(&db).await, 2);
     // An unknown organisation.
-    let out = Command::new(env!("CARGO_BIN_EXE_federa"))
-        .args(["import", "members"])
-        .arg(&gbk)
-        .args(["--org", "没有这个协会", "--data-dir"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let out = import_for("没有这个协会", &db, &gbk, &[]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no organisation named"));
 }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use federa_store::{MembershipFilter, Page, Store};
 
-fn federa() -> Command {
+/// The `federa` binary with an environment that chooses nothing for the test.
+pub(crate) fn federa() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_federa"));
     // Keep the environment from choosing for the test.
     c.env_remove("FEDERA_DATA_DIR")
@@ -113,7 +114,8 @@ fn wait_exit(child: &mut Child) -> ExitStatus {
     }
 }
 
-fn sqlite_in(dir: &Path) -> String {
+/// The URL of the SQLite database in the data directory `dir`.
+pub(crate) fn sqlite_in(dir: &Path) -> String {
     format!("sqlite://{}?mode=rwc", dir.join("federa.db").display())
 }
 
