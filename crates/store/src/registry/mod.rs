@@ -1070,20 +1070,9 @@ async fn upsert_category(
         .execute(&mut *w.tx)
         .await?;
     } else {
-        sqlx::query(
-            "INSERT INTO membership_categories (organisation_id, key, name, name_en, rank, \
-             annual_dues_fen, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-        )
-        .bind(organisation_id)
-        .bind(&c.key)
-        .bind(&c.name)
-        .bind(&c.name_en)
-        .bind(i64::from(c.rank))
-        .bind(c.annual_dues_fen)
-        .bind(&now)
-        .execute(&mut *w.tx)
-        .await
-        .map_err(|e| db_refusal(e, "key", &c.key))?;
+        insert_category(&mut w.tx, organisation_id, c, &now)
+            .await
+            .map_err(|e| db_refusal(e, "key", &c.key))?;
     }
     w.audit(
         actor,
@@ -1094,6 +1083,29 @@ async fn upsert_category(
         Some(c),
     )
     .await
+}
+
+/// Adds one category to an organisation's.
+pub(crate) async fn insert_category(
+    tx: &mut Tx,
+    organisation_id: i64,
+    c: &Category,
+    now: &str,
+) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO membership_categories (organisation_id, key, name, name_en, rank, \
+         annual_dues_fen, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+    )
+    .bind(organisation_id)
+    .bind(&c.key)
+    .bind(&c.name)
+    .bind(&c.name_en)
+    .bind(i64::from(c.rank))
+    .bind(c.annual_dues_fen)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 async fn reg_org_in(tx: &mut Tx, id: i64) -> Result<Organisation> {

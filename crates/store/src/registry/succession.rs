@@ -10,7 +10,8 @@ use sqlx::Row;
 use time::Date;
 
 use super::{
-    MS_COLS, categories_in, db_refusal, membership_from_row, org_exists, refused, with_people,
+    MS_COLS, categories_in, db_refusal, insert_category, membership_from_row, org_exists, refused,
+    with_people,
 };
 use crate::{Actor, Result, Store, StoreError};
 
@@ -95,19 +96,7 @@ impl Store {
             {
                 continue;
             }
-            sqlx::query(
-                "INSERT INTO membership_categories (organisation_id, key, name, name_en, rank, \
-                 annual_dues_fen, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
-            )
-            .bind(succ)
-            .bind(&c.key)
-            .bind(&c.name)
-            .bind(&c.name_en)
-            .bind(i64::from(c.rank))
-            .bind(c.annual_dues_fen)
-            .bind(&now)
-            .execute(&mut *w.tx)
-            .await?;
+            insert_category(&mut w.tx, succ, c, &now).await?;
         }
         let succ_categories = categories_in(&mut *w.tx, succ).await?;
 
