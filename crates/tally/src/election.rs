@@ -192,15 +192,18 @@ impl FlatElection {
         }
     }
 
-    /// Everything but the ballots, for the parts of a count that name candidates.
-    pub(crate) fn header(&self) -> Election {
-        Election {
+    /// Runs `count` on everything but the ballots (for the parts of a count that name
+    /// candidates) and the flat ballots: the one way each method's `count_flat` reaches the
+    /// count it shares with `count`.
+    pub(crate) fn count_with<T>(&self, count: impl FnOnce(&Election, BallotsRef<'_>) -> T) -> T {
+        let header = Election {
             title: self.title.clone(),
             candidates: self.candidates.clone(),
             seats: self.seats,
             withdrawn: self.withdrawn.clone(),
             ballots: Vec::new(),
-        }
+        };
+        count(&header, BallotsRef::Flat(&self.ballots))
     }
 }
 

@@ -56,11 +56,7 @@ pub fn count(election: &Election, options: &IrvOptions) -> Result<Outcome, Count
 /// [`count`] for an election whose ballots are kept flat: the same outcome, without building
 /// a vector per ballot (see [`FlatElection`]).
 pub fn count_flat(election: &FlatElection, options: &IrvOptions) -> Result<Outcome, CountError> {
-    count_in(
-        &election.header(),
-        BallotsRef::Flat(&election.ballots),
-        options,
-    )
+    election.count_with(|e, ballots| count_in(e, ballots, options))
 }
 
 fn count_in(

@@ -149,11 +149,7 @@ pub fn count_flat(
     election: &FlatElection,
     options: &SchulzeOptions,
 ) -> Result<Outcome, CountError> {
-    count_in(
-        &election.header(),
-        BallotsRef::Flat(&election.ballots),
-        options,
-    )
+    election.count_with(|e, ballots| count_in(e, ballots, options))
 }
 
 fn count_in(
