@@ -104,8 +104,34 @@ fn marks(cs: impl IntoIterator<Item = u32>) -> BallotContent {
     }
 }
 
+/// Drafts the charter (document 1) of `paragraphs`, puts it on the agenda and submits motion 1
+/// adopting that draft by two thirds of those present; returns the charter and the agenda item.
+pub(super) fn submit_charter(m: &mut Meeting, paragraphs: &[&str]) -> (Document, u32) {
+    let mut charter = Document::new(DocumentId(1), DocumentKind::Charter, "章程");
+    let v1 = charter.draft(paragraphs.iter().map(|&p| p.to_owned()).collect(), None);
+    let item = m.add_agenda_item("审议通过《章程（草案）》").unwrap();
+    m.submit(
+        Motion::new(
+            MotionId(1),
+            "通过章程",
+            charter.version(v1).unwrap().paragraphs.clone(),
+            Majority::TWO_THIRDS_OF_PRESENT,
+        )
+        .adopting(DocumentRef {
+            document: DocumentId(1),
+            version: v1,
+        }),
+    )
+    .unwrap();
+    (charter, item)
+}
+
 /// Casts `ballot(i)` for the i-th entitled voter of the poll, by whoever casts their vote.
-fn cast_all(m: &mut Meeting, poll: PollId, ballot: impl Fn(usize) -> BallotContent) -> usize {
+pub(super) fn cast_all(
+    m: &mut Meeting,
+    poll: PollId,
+    ballot: impl Fn(usize) -> BallotContent,
+) -> usize {
     let voters: Vec<(Holder, Entitlement)> = m
         .poll(poll)
         .unwrap()
@@ -178,29 +204,14 @@ fn the_founding_day() {
     assert_eq!((q.present, q.required, q.members), (90, 62, 92));
 
     // --- Item 1: the charter (draft), amended, adopted by two thirds of those present.
-    let mut charter = Document::new(DocumentId(1), DocumentKind::Charter, "章程");
-    let v1 = charter.draft(
-        vec![
-            "第一条 本会名称为某省互联网联合会。".into(),
-            "第二条 会员代表大会每五年召开一次。".into(),
-            "第三条 本会接受业务主管单位的指导。".into(),
+    let (mut charter, item) = submit_charter(
+        &mut m,
+        &[
+            "第一条 本会名称为某省互联网联合会。",
+            "第二条 会员代表大会每五年召开一次。",
+            "第三条 本会接受业务主管单位的指导。",
         ],
-        None,
     );
-    let item = m.add_agenda_item("审议通过《章程（草案）》").unwrap();
-    m.submit(
-        Motion::new(
-            MotionId(1),
-            "通过章程",
-            charter.version(v1).unwrap().paragraphs.clone(),
-            Majority::TWO_THIRDS_OF_PRESENT,
-        )
-        .adopting(DocumentRef {
-            document: DocumentId(1),
-            version: v1,
-        }),
-    )
-    .unwrap();
     let motion = m.motion_mut(MotionId(1)).unwrap();
     let a = motion
         .propose_amendment(1, "第二条 会员代表大会每四年召开一次。")

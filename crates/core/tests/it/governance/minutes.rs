@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use federa_core::governance::minutes::{self, PresenceRecord, ResultRow};
 use federa_core::governance::*;
-use tally::decision::{Choice, Majority};
+use tally::decision::Choice;
 use tally::stv::StvMethod;
 use time::macros::{date, datetime};
 
-use super::founding_day::federation;
+use super::founding_day::{cast_all, federation, submit_charter};
 
 fn unit(n: u64) -> Holder {
     Holder::Unit(n)
@@ -43,28 +43,13 @@ pub fn congress() -> (Meeting, Bodies, Vec<Document>, minutes::Names) {
     m.give_proxy(unit(82), unit(2)).unwrap();
     m.open(datetime!(2026-06-28 09:10 UTC)).unwrap();
 
-    let mut charter = Document::new(DocumentId(1), DocumentKind::Charter, "章程");
-    let v1 = charter.draft(
-        vec![
-            "第一条 本会名称为某省互联网联合会。".into(),
-            "第二条 会员代表大会每五年召开一次。".into(),
+    let (mut charter, item) = submit_charter(
+        &mut m,
+        &[
+            "第一条 本会名称为某省互联网联合会。",
+            "第二条 会员代表大会每五年召开一次。",
         ],
-        None,
     );
-    let item = m.add_agenda_item("审议通过《章程（草案）》").unwrap();
-    m.submit(
-        Motion::new(
-            MotionId(1),
-            "通过章程",
-            charter.version(v1).unwrap().paragraphs.clone(),
-            Majority::TWO_THIRDS_OF_PRESENT,
-        )
-        .adopting(DocumentRef {
-            document: DocumentId(1),
-            version: v1,
-        }),
-    )
-    .unwrap();
     let mo = m.motion_mut(MotionId(1)).unwrap();
     let a = mo
         .propose_amendment(1, "第二条 会员代表大会每四年召开一次。")
@@ -78,21 +63,13 @@ pub fn congress() -> (Meeting, Bodies, Vec<Document>, minutes::Names) {
         datetime!(2026-06-28 09:30 UTC),
     )
     .unwrap();
-    let voters: Vec<(Holder, Entitlement)> = m
-        .poll(PollId(1))
-        .unwrap()
-        .entitled
-        .iter()
-        .map(|(h, e)| (*h, *e))
-        .collect();
-    for (i, (h, e)) in voters.iter().enumerate() {
-        let choice = match i {
+    cast_all(&mut m, PollId(1), |i| {
+        vote(match i {
             0..70 => Choice::Yes,
             70..78 => Choice::No,
             _ => Choice::Abstain,
-        };
-        m.cast(PollId(1), e.cast_by, *h, vote(choice)).unwrap();
-    }
+        })
+    });
     m.close_motion_poll(PollId(1), datetime!(2026-06-28 09:45 UTC))
         .unwrap();
     let adopted = m.motion(MotionId(1)).unwrap().clone();
@@ -131,22 +108,12 @@ pub fn congress() -> (Meeting, Bodies, Vec<Document>, minutes::Names) {
     )
     .unwrap();
     // 82 ballots: A first (40, then B), B first (10), C first (20, then D), D first (12).
-    let voters: Vec<(Holder, Entitlement)> = m
-        .poll(PollId(2))
-        .unwrap()
-        .entitled
-        .iter()
-        .map(|(h, e)| (*h, *e))
-        .collect();
-    for (i, (h, e)) in voters.iter().enumerate() {
-        let b = match i {
-            0..40 => rank(&[0, 1]),
-            40..50 => rank(&[1]),
-            50..70 => rank(&[2, 3]),
-            _ => rank(&[3, 2]),
-        };
-        m.cast(PollId(2), e.cast_by, *h, b).unwrap();
-    }
+    cast_all(&mut m, PollId(2), |i| match i {
+        0..40 => rank(&[0, 1]),
+        40..50 => rank(&[1]),
+        50..70 => rank(&[2, 3]),
+        _ => rank(&[3, 2]),
+    });
     m.close_election_poll(PollId(2), datetime!(2026-06-28 10:30 UTC))
         .unwrap();
     m.election(ElectionId(1))
