@@ -13,7 +13,7 @@ use federa_store::{Actor, NewMember, Store, StoreError};
 use time::Date;
 
 use crate::conformance;
-use crate::support::{SYS, audit_count, full_org, org};
+use crate::support::{SYS, audit_count, existing_member, full_org, org};
 
 conformance!(
     categories_check_every_membership,
@@ -135,17 +135,7 @@ async fn categories_check_every_membership(store: Store) {
     assert_eq!(codes(err), code("category", "unknown_category"));
     // The plain membership path is checked by the database too.
     let err = store
-        .add_membership(
-            SYS,
-            a,
-            &federa_store::MembershipInput {
-                member_id: Some(units[1]),
-                new_member: None,
-                category: "名誉单位".into(),
-                joined: "2020-01-01".into(),
-                status: None,
-            },
-        )
+        .add_membership(SYS, a, &existing_member(units[1], "名誉单位", "2020-01-01"))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("unknown_category"), "{err}");
@@ -454,17 +444,7 @@ async fn status_history_keeps_every_change_with_its_decision(store: Store) {
     assert_eq!(codes(err), code("status", "illegal_transition"));
     // A change through the plain membership form is recorded too, without a decision.
     let plain = store
-        .add_membership(
-            SYS,
-            a,
-            &federa_store::MembershipInput {
-                member_id: Some(units[1]),
-                new_member: None,
-                category: "理事单位".into(),
-                joined: "2021-01-01".into(),
-                status: None,
-            },
-        )
+        .add_membership(SYS, a, &existing_member(units[1], "理事单位", "2021-01-01"))
         .await
         .unwrap();
     store

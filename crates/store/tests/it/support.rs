@@ -113,6 +113,17 @@ pub fn new_member(o: OrgInput, category: &str, joined: &str) -> MembershipInput 
     }
 }
 
+/// Makes an existing organisation a member, through the plain membership form.
+pub fn existing_member(member_id: i64, category: &str, joined: &str) -> MembershipInput {
+    MembershipInput {
+        member_id: Some(member_id),
+        new_member: None,
+        category: category.to_string(),
+        joined: joined.to_string(),
+        status: None,
+    }
+}
+
 pub const SYS: Actor = Actor::System;
 
 /// How many audit events the store holds.
