@@ -11,6 +11,11 @@ use tally::stv::{MeekArithmetic, StvMethod, StvOptions};
 use tally::synth::{self, SynthSpec};
 use tally::{irv, schulze};
 
+/// Meek in nine-decimal fixed point, as `federa bench` counts it.
+fn meek() -> StvOptions {
+    StvOptions::new(StvMethod::Meek).with_arithmetic(MeekArithmetic::Fixed9)
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let n: u64 = args.next().map_or(1_000_000, |a| a.parse().unwrap());
@@ -33,10 +38,7 @@ fn main() {
                 match m.to_str() {
                     Some("irv") => drop(irv::count_flat(&e, &irv::IrvOptions::default())),
                     Some("schulze") => drop(schulze::count_flat(&e, &Default::default())),
-                    _ => drop(tally::stv::count_flat(
-                        &e,
-                        &StvOptions::new(StvMethod::Meek).with_arithmetic(MeekArithmetic::Fixed9),
-                    )),
+                    _ => drop(tally::stv::count_flat(&e, &meek())),
                 }
                 best = best.min(t.elapsed().as_secs_f64());
             }
@@ -52,11 +54,7 @@ fn main() {
             continue;
         }
         let t = Instant::now();
-        let o = tally::stv::count_flat(
-            &e,
-            &StvOptions::new(StvMethod::Meek).with_arithmetic(MeekArithmetic::Fixed9),
-        )
-        .unwrap();
+        let o = tally::stv::count_flat(&e, &meek()).unwrap();
         let meek = t.elapsed();
         let t = Instant::now();
         let i = irv::count_flat(&e, &irv::IrvOptions::default()).unwrap();
