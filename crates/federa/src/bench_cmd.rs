@@ -73,7 +73,7 @@ struct Row {
 }
 
 /// Why the Scottish wards have no peer figure.
-pub const DROOP_MISSING: &str = "not run: it is not on PyPI (`pip download droop`: \"No matching distribution found for droop\"); its source (Python 2) is published only as a repository this machine cannot fetch";
+const DROOP_MISSING: &str = "not run: it is not on PyPI (`pip download droop`: \"No matching distribution found for droop\"); its source (Python 2) is published only as a repository this machine cannot fetch";
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
