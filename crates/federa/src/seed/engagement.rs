@@ -1,4 +1,4 @@
-//! The demo's engagement with member units: representatives for a few units, activities with
+//! The federation's engagement with the member units it carried over from the association: representatives for a few units, activities with
 //! attendance, circulars partly acknowledged (one reminded), published indicators, the
 //! self-regulation convention with signatures, and one complaint handled to its outcome.
 
@@ -13,10 +13,10 @@ use federa_store::{
 };
 use time::{Duration, OffsetDateTime};
 
-pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Result<()> {
+pub async fn seed(store: &Store, actor: Actor, organisation: i64) -> anyhow::Result<()> {
     let members = store
         .list_memberships(
-            association,
+            organisation,
             &MembershipFilter {
                 current_only: true,
                 ..MembershipFilter::default()
@@ -74,7 +74,7 @@ pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Resu
             "study_session",
             "学习贯彻网络强国重要思想座谈会",
             0,
-            "协会会议室",
+            "联合会会议室",
         ),
         ("training", "网络数据安全合规培训", 30, "重庆市互联网产业园"),
         ("forum", "重庆网络生态治理论坛", 60, "重庆国际博览中心"),
@@ -84,7 +84,7 @@ pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Resu
         let a = store
             .create_activity(
                 actor,
-                association,
+                organisation,
                 &ActivityInput {
                     kind: (*kind).into(),
                     title: (*title).into(),
@@ -125,10 +125,10 @@ pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Resu
     let all = store
         .send_circular(
             actor,
-            association,
+            organisation,
             &CircularInput {
-                title: "关于开展2025年度会员单位年检工作的通知".into(),
-                body: "各会员单位：\n\n根据协会章程，现开展年度年检工作。请于截止时间前登录系统确认回执，并按附件要求报送材料。\n\n协会秘书处".into(),
+                title: "关于开展年度会员单位年检工作的通知".into(),
+                body: "各会员单位：\n\n根据本会章程，现开展年度年检工作。请于截止时间前登录系统确认回执，并按附件要求报送材料。\n\n联合会秘书处".into(),
                 audience: Audience::All,
                 statuses: vec![],
                 acknowledge_by: Some(sent + Duration::days(7)),
@@ -160,7 +160,7 @@ pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Resu
     let local = store
         .send_circular(
             actor,
-            association,
+            organisation,
             &CircularInput {
                 title: format!("关于{district}会员单位参加网络安全宣传周的通知"),
                 body: "请各单位安排人员参加宣传周活动。".into(),
@@ -192,7 +192,7 @@ pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Resu
         store
             .create_indicator(
                 actor,
-                association,
+                organisation,
                 &IndicatorInput {
                     name: name.into(),
                     figure: figure.into(),
@@ -210,10 +210,10 @@ pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Resu
     let conv = store
         .create_convention(
             actor,
-            association,
+            organisation,
             &ConventionInput {
-                title: "重庆市网络媒体行业自律公约".into(),
-                body: "第一条 会员单位遵守宪法和法律法规，坚持正确导向。\n第二条 会员单位不制作、传播虚假信息，尊重和保护知识产权。\n第三条 会员单位保护用户个人信息，接受社会监督。\n第四条 违反本公约的，由协会依照章程处理。".into(),
+                title: "重庆市互联网行业自律公约".into(),
+                body: "第一条 会员单位遵守宪法和法律法规，坚持正确导向。\n第二条 会员单位不制作、传播虚假信息，尊重和保护知识产权。\n第三条 会员单位保护用户个人信息，接受社会监督。\n第四条 违反本公约的，由本会依照章程处理。".into(),
                 adopted_on: federa_core::org::format_date(base),
             },
         )
@@ -234,7 +234,7 @@ pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Resu
     let c = store
         .file_complaint(
             Actor::User(filer),
-            association,
+            organisation,
             &ComplaintInput {
                 against: units[5],
                 summary: "该单位在公众号转载我单位原创稿件未注明来源，经联系未予更正。".into(),
@@ -268,7 +268,7 @@ pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Resu
                 outcome: Some(Outcome {
                     text: "经核实，被投诉单位已删除转载稿件并公开致歉；监事会予以提醒谈话。".into(),
                     decision: Decision::Secretariat {
-                        reference: "渝网媒协监〔2025〕1号".into(),
+                        reference: "渝网联监〔2026〕1号".into(),
                     },
                 }),
             },

@@ -37,15 +37,17 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
     store
         .grant_role(actor, admin.id, registry.association_id, Role::Admin)
         .await?;
-    engagement::seed(store, actor, registry.association_id)
-        .await
-        .context("seeding activities, circulars, indicators, the convention and complaints")?;
     let founding = founding::seed(store, actor, registry.association_id)
         .await
         .context("replaying the founding day")?;
     store
         .grant_role(actor, admin.id, founding.federation_id, Role::Admin)
         .await?;
+    // The secretariat's daily work happens in the federation, which carries on the
+    // association's member units with their representatives and dues.
+    engagement::seed(store, actor, founding.federation_id)
+        .await
+        .context("seeding activities, circulars, indicators, the convention and complaints")?;
     Ok(Seeded {
         association_name: registry.association_name,
         member_units: registry.member_units,

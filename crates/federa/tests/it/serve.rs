@@ -306,6 +306,7 @@ async fn demo_seeds_ninety_two_member_units() {
         districts.contains("渝中区") && districts.contains("万州区"),
         "{districts:?}"
     );
+    federation_has_the_secretariats_work(&store).await;
     let admin = store.find_user_by_username("admin").await.unwrap().unwrap();
     assert!(admin.is_admin && verify(&admin.password_hash, &password));
     assert!(store.verify_audit_chain().await.unwrap().is_intact());
@@ -337,6 +338,74 @@ async fn demo_seeds_ninety_two_member_units() {
         .unwrap();
     assert!(!out.status.success());
     assert!(foreign.join("notes.txt").exists());
+}
+
+/// The federation that succeeded the association carries on its 92 member units with their
+/// representatives and dues, and holds the demo's activities, circulars (partly acknowledged)
+/// and the convention with its signatures; the association keeps none of them.
+async fn federation_has_the_secretariats_work(store: &Store) {
+    let assoc = store
+        .find_organisation_by_name("重庆市网络媒体协会")
+        .await
+        .unwrap()
+        .unwrap();
+    let fed = store
+        .find_organisation_by_name("重庆市互联网联合会")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store.succession_of(assoc.id).await.unwrap().map(|s| s.1),
+        Some(fed.id)
+    );
+    let current = MembershipFilter {
+        current_only: true,
+        ..MembershipFilter::default()
+    };
+    let units = store
+        .list_memberships(fed.id, &current, Page::new(0, 500))
+        .await
+        .unwrap();
+    assert_eq!(units.total, 92);
+    for m in &units.items {
+        let m = store.get_member(m.id).await.unwrap();
+        assert!(m.representative.is_some(), "{m:?}");
+    }
+    let dues = store.dues_report(fed.id, Some(2025)).await.unwrap();
+    assert!(dues.lines.len() >= 50, "{}", dues.lines.len());
+    let owing = dues.lines.iter().filter(|l| l.outstanding_fen > 0).count();
+    assert!(owing > 0 && owing < dues.lines.len(), "{owing}");
+
+    let activities = store.list_activities(fed.id, None).await.unwrap();
+    assert!(activities.len() >= 3, "{activities:?}");
+    let circulars = store.list_circulars(fed.id).await.unwrap();
+    assert!(circulars.len() >= 2, "{circulars:?}");
+    let to_all = circulars
+        .iter()
+        .max_by_key(|c| c.progress.recipients)
+        .unwrap();
+    assert_eq!(to_all.progress.recipients, 92);
+    assert!(
+        to_all.progress.acknowledged > 0 && to_all.progress.acknowledged < 92,
+        "{:?}",
+        to_all.progress
+    );
+    assert!(!store.list_reminders(to_all.id).await.unwrap().is_empty());
+    let conventions = store.list_conventions(fed.id).await.unwrap();
+    assert_eq!(conventions.len(), 1);
+    let convention = store.get_convention(conventions[0].id).await.unwrap();
+    assert!(!convention.signatures.is_empty());
+    assert!(!convention.not_signed.is_empty());
+
+    assert!(
+        store
+            .list_activities(assoc.id, None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.list_circulars(assoc.id).await.unwrap().is_empty());
+    assert!(store.list_conventions(assoc.id).await.unwrap().is_empty());
 }
 
 #[tokio::test]
