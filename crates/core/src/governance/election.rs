@@ -110,6 +110,10 @@ pub struct Election {
     pub elected: Vec<Holder>,
     /// The seed of any lot the count draws, recorded so the count replays.
     pub seed: u64,
+    /// The agenda item the election is held under ([`super::Meeting::add_election`] sets
+    /// it); `None` in records kept before elections named theirs.
+    #[serde(default)]
+    pub agenda_item: Option<u32>,
 }
 
 impl Election {
@@ -133,6 +137,7 @@ impl Election {
             rounds: Vec::new(),
             elected: Vec::new(),
             seed: 0,
+            agenda_item: None,
         }
     }
 

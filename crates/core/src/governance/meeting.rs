@@ -67,6 +67,12 @@ pub struct Meeting {
     pub body: BodyId,
     pub term: TermId,
     pub title: String,
+    /// Where the meeting is held, as the notice says (empty when it does not say).
+    #[serde(default)]
+    pub place: String,
+    /// The notice's own words to the members, besides the time, place and agenda.
+    #[serde(default)]
+    pub notice: String,
     /// The body's rules when the meeting was convened.
     pub rules: BodyRules,
     pub notice_at: OffsetDateTime,
@@ -120,6 +126,8 @@ impl Meeting {
             body: body.id,
             term: term.id,
             title: title.into(),
+            place: String::new(),
+            notice: String::new(),
             rules: body.rules.clone(),
             notice_at,
             starts_at,
@@ -288,6 +296,23 @@ impl Meeting {
         Ok(())
     }
 
+    /// Writes what the notice says besides the time: where, the convener's words, and the
+    /// agenda's items, numbered in order after any already on it.
+    pub fn give_notice(
+        &mut self,
+        place: &str,
+        text: &str,
+        agenda: &[String],
+    ) -> Result<(), GovError> {
+        self.require("give the notice of", &[MeetingState::Convened])?;
+        self.place = place.trim().into();
+        self.notice = text.trim().into();
+        for item in agenda {
+            self.add_agenda_item(item.trim())?;
+        }
+        Ok(())
+    }
+
     /// Adds an agenda item; returns its number.
     pub fn add_agenda_item(&mut self, title: &str) -> Result<u32, GovError> {
         self.require(
@@ -344,7 +369,7 @@ impl Meeting {
     }
 
     /// Adds an election to an agenda item.
-    pub fn add_election(&mut self, election: Election, item: u32) -> Result<(), GovError> {
+    pub fn add_election(&mut self, mut election: Election, item: u32) -> Result<(), GovError> {
         self.require(
             "hold an election in",
             &[MeetingState::Convened, MeetingState::Open],
@@ -353,6 +378,7 @@ impl Meeting {
         if self.elections.iter().any(|e| e.id == election.id) {
             return Err(GovError::DuplicateId { id: election.id.0 });
         }
+        election.agenda_item = Some(item);
         self.elections.push(election);
         Ok(())
     }

@@ -7,8 +7,9 @@
 //! Nothing here formats for a medium or a language: the web layer renders [`Minutes`] as HTML,
 //! PDF and CSV, translating the codes it carries (states, choices, outcomes).
 //!
-//! Elections carry no agenda item in the record, so the minutes list them in the order they
-//! were added, after the items and the motions taken under them.
+//! Each agenda item lists the motions and then the elections taken under it. Elections recorded
+//! before they named their agenda item are listed apart, after the items, in the order they
+//! were added.
 
 use std::collections::BTreeMap;
 
@@ -58,6 +59,7 @@ pub struct Minutes {
     pub items: Vec<ItemRecord>,
     /// Motions submitted but never put on the agenda.
     pub unscheduled: Vec<MotionRecord>,
+    /// Elections that name no agenda item (recorded before elections named theirs).
     pub elections: Vec<ElectionRecord>,
 }
 
@@ -102,12 +104,13 @@ impl PresenceRecord {
     }
 }
 
-/// An agenda item and the motions taken under it.
+/// An agenda item and the motions and elections taken under it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ItemRecord {
     pub number: u32,
     pub title: String,
     pub motions: Vec<MotionRecord>,
+    pub elections: Vec<ElectionRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -498,6 +501,12 @@ pub fn minutes(
                 .filter(|m| m.agenda_item == Some(item.number))
                 .map(|m| motion_record(m, meeting, documents, names))
                 .collect(),
+            elections: meeting
+                .elections
+                .iter()
+                .filter(|e| e.agenda_item == Some(item.number))
+                .map(|e| election_record(e, meeting, bodies, names))
+                .collect(),
         })
         .collect();
     Ok(Minutes {
@@ -531,6 +540,7 @@ pub fn minutes(
         elections: meeting
             .elections
             .iter()
+            .filter(|e| e.agenda_item.is_none())
             .map(|e| election_record(e, meeting, bodies, names))
             .collect(),
     })
@@ -539,7 +549,7 @@ pub fn minutes(
 /// One line of a results spreadsheet: one option of one vote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ResultRow {
-    /// The agenda item (motions only; see the module docs for elections).
+    /// The agenda item, if the motion or election was taken under one.
     pub item: Option<u32>,
     /// `motion` or `election`.
     pub kind: &'static str,
@@ -596,72 +606,82 @@ impl ResultRow {
     }
 }
 
-/// The results of every decided motion and counted election round, one row per option.
+/// The results of every decided motion and counted election round, one row per option: item
+/// by item, its motions then its elections; then the elections that name no item.
 pub fn result_rows(m: &Minutes) -> Vec<ResultRow> {
     let mut rows = Vec::new();
-    let motions = m
-        .items
-        .iter()
-        .flat_map(|i| i.motions.iter().map(move |mo| (Some(i.number), mo)));
-    for (item, mo) in motions {
-        let Some(d) = &mo.decision else { continue };
-        let result = if d.adopted { "adopted" } else { "rejected" };
-        for (option, votes) in [
-            ("yes", d.counts.yes),
-            ("no", d.counts.no),
-            ("abstain", d.counts.abstain),
-        ] {
-            rows.push(ResultRow {
-                item,
-                kind: "motion",
-                subject: mo.title.clone(),
-                round: None,
-                poll: mo.poll.as_ref().map(|p| p.id),
-                option: option.into(),
-                votes: votes.to_string(),
-                result,
-                rule: d.rule.clone(),
-                base: Some(d.base),
-                threshold: Some(d.threshold),
-            });
+    for i in &m.items {
+        for mo in &i.motions {
+            motion_rows(&mut rows, Some(i.number), mo);
+        }
+        for e in &i.elections {
+            election_rows(&mut rows, Some(i.number), e);
         }
     }
     for e in &m.elections {
-        for r in &e.rounds {
-            let Some(t) = &r.table else { continue };
-            let rule = r.rule.as_ref().map(|(m, _)| m.clone()).unwrap_or_default();
-            for row in &t.rows {
-                let result = if row.elected_at.is_some() {
-                    "elected"
-                } else if row.excluded_at.is_some() {
-                    "excluded"
-                } else {
-                    "not_elected"
-                };
-                rows.push(ResultRow {
-                    item: None,
-                    kind: "election",
-                    subject: e.body_name.clone(),
-                    round: Some(r.number),
-                    poll: r.poll.as_ref().map(|p| p.id),
-                    option: row.candidate.clone(),
-                    votes: row
-                        .votes
-                        .iter()
-                        .rev()
-                        .flatten()
-                        .next()
-                        .cloned()
-                        .unwrap_or_default(),
-                    result,
-                    rule: rule.clone(),
-                    base: None,
-                    threshold: None,
-                });
-            }
-        }
+        election_rows(&mut rows, None, e);
     }
     rows
+}
+
+fn motion_rows(rows: &mut Vec<ResultRow>, item: Option<u32>, mo: &MotionRecord) {
+    let Some(d) = &mo.decision else { return };
+    let result = if d.adopted { "adopted" } else { "rejected" };
+    for (option, votes) in [
+        ("yes", d.counts.yes),
+        ("no", d.counts.no),
+        ("abstain", d.counts.abstain),
+    ] {
+        rows.push(ResultRow {
+            item,
+            kind: "motion",
+            subject: mo.title.clone(),
+            round: None,
+            poll: mo.poll.as_ref().map(|p| p.id),
+            option: option.into(),
+            votes: votes.to_string(),
+            result,
+            rule: d.rule.clone(),
+            base: Some(d.base),
+            threshold: Some(d.threshold),
+        });
+    }
+}
+
+fn election_rows(rows: &mut Vec<ResultRow>, item: Option<u32>, e: &ElectionRecord) {
+    for r in &e.rounds {
+        let Some(t) = &r.table else { continue };
+        let rule = r.rule.as_ref().map(|(m, _)| m.clone()).unwrap_or_default();
+        for row in &t.rows {
+            let result = if row.elected_at.is_some() {
+                "elected"
+            } else if row.excluded_at.is_some() {
+                "excluded"
+            } else {
+                "not_elected"
+            };
+            rows.push(ResultRow {
+                item,
+                kind: "election",
+                subject: e.body_name.clone(),
+                round: Some(r.number),
+                poll: r.poll.as_ref().map(|p| p.id),
+                option: row.candidate.clone(),
+                votes: row
+                    .votes
+                    .iter()
+                    .rev()
+                    .flatten()
+                    .next()
+                    .cloned()
+                    .unwrap_or_default(),
+                result,
+                rule: rule.clone(),
+                base: None,
+                threshold: None,
+            });
+        }
+    }
 }
 
 /// The data of a calendar event (RFC 5545 VEVENT) for a meeting.

@@ -170,9 +170,12 @@ fn the_minutes_record_attendance_quorum_motions_and_rounds() {
     assert_eq!((d.base, d.threshold), (82, 55));
     assert_eq!(mo.state, MotionState::Adopted);
     assert!(min.items[1].motions.is_empty());
+    assert!(min.items[0].elections.is_empty());
 
-    // The election: STV over several stages, the table with every candidate.
-    let e = &min.elections[0];
+    // The election, under its item 2: STV over several stages, the table with every candidate.
+    assert_eq!(min.items[1].elections.len(), 1);
+    assert!(min.elections.is_empty(), "no election outside the agenda");
+    let e = &min.items[1].elections[0];
     assert_eq!(e.body_name, "理事会");
     assert!(e.competitive);
     assert_eq!(e.elected, vec!["会员单位1", "会员单位3"]);
@@ -234,8 +237,33 @@ fn results_rows_give_each_option_of_each_vote() {
     assert!(
         rows[3..]
             .iter()
-            .all(|r| r.round == Some(1) && r.kind == "election")
+            .all(|r| r.round == Some(1) && r.kind == "election" && r.item == Some(2))
     );
+}
+
+#[test]
+fn an_election_recorded_without_its_agenda_item_is_listed_after_the_items() {
+    let (m, bodies, docs, names) = congress();
+    assert_eq!(
+        m.elections[0].agenda_item,
+        Some(2),
+        "add_election names the item"
+    );
+    // A record kept before elections named their item has no such field.
+    let mut json = serde_json::to_value(&m).unwrap();
+    json["elections"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("agenda_item")
+        .unwrap();
+    let old: Meeting = serde_json::from_value(json).unwrap();
+    assert_eq!(old.elections[0].agenda_item, None);
+    let min = minutes::minutes(&old, &bodies, &docs, &names).unwrap();
+    assert!(min.items.iter().all(|i| i.elections.is_empty()));
+    assert_eq!(min.elections.len(), 1);
+    assert_eq!(min.elections[0].elected, vec!["会员单位1", "会员单位3"]);
+    let rows = minutes::result_rows(&min);
+    assert!(rows[3..].iter().all(|r| r.item.is_none()));
 }
 
 #[test]
