@@ -5,7 +5,8 @@
 //! peers it finds on the same files in the same run: stv-rs (Meek), tallystick (IRV and
 //! Schulze, through the runner in `bench/tallystick-runner`). It prints one table with each
 //! peer's time, the ratio and whether the elected sets agree. Droop, the peer for the Scottish
-//! wards, cannot be installed (see [`DROOP_MISSING`]).
+//! wards, is not on PyPI: it runs only when `--droop` names a copy's `Droop.py` (see
+//! [`run_droop`]).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,6 +50,13 @@ pub struct BenchArgs {
     /// Seed of the synthetic elections.
     #[arg(long, default_value_t = 2017)]
     pub seed: u64,
+    /// Droop's `Droop.py` (beside its `droop` package; Droop is not on PyPI, see
+    /// crates/tally/README.md): counts the Scottish wards with its `scotland` rule, once.
+    #[arg(long, value_name = "PATH")]
+    pub droop: Option<PathBuf>,
+    /// The Python 3 interpreter that runs Droop.
+    #[arg(long, default_value = "python3")]
+    pub droop_python: PathBuf,
 }
 
 /// A peer's figure for one row.
@@ -72,8 +80,23 @@ struct Row {
     missing: Option<String>,
 }
 
-/// Why the Scottish wards have no peer figure.
-const DROOP_MISSING: &str = "not run: it is not on PyPI (`pip download droop`: \"No matching distribution found for droop\"); its source (Python 2) is published only as a repository this machine cannot fetch";
+/// Why the Scottish wards have no peer figure when `--droop` is not given.
+const DROOP_MISSING: &str = "not run: give `--droop PATH/Droop.py`; Droop is not on PyPI (`pip download droop`: \"No matching distribution found for droop\"), its source is the repository jklundell/droop (see crates/tally/README.md)";
+
+/// Counts ward files with Droop's package in one Python process, through the API its
+/// `election.py` describes (an `ElectionProfile` from the file, an `Election` with the rule,
+/// `count()`), and prints one line per file: the path, then the names elected, tab-separated.
+/// Without the report Droop's CLI would format, this is Droop's read + parse + count.
+const DROOP_DRIVER: &str = r#"
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(sys.argv[1])))
+from droop.profile import ElectionProfile
+from droop.election import Election
+for path in sys.argv[2:]:
+    E = Election(ElectionProfile(path=path), {'rule': 'scotland'})
+    E.count()
+    print('\t'.join([path] + [c.name for c in E.elected]))
+"#;
 
 fn median(mut xs: Vec<Duration>) -> Duration {
     xs.sort();
@@ -275,6 +298,79 @@ fn run_tallystick(bin: &Path, file: &Path) -> anyhow::Result<TallystickRun> {
     })
 }
 
+/// Runs Droop's Scottish rule on `wards` in one Python process ([`DROOP_DRIVER`]); returns
+/// the process's wall time and, for each ward in order, the names elected (sorted).
+fn run_droop(
+    python: &Path,
+    droop_py: &Path,
+    wards: &[PathBuf],
+) -> anyhow::Result<(Duration, Vec<Vec<String>>)> {
+    let package = droop_py
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("droop/election.py");
+    if !droop_py.is_file() || !package.is_file() {
+        bail!(
+            "{} is not Droop.py beside its droop package ({} not found)",
+            droop_py.display(),
+            package.display()
+        );
+    }
+    let t = Instant::now();
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(DROOP_DRIVER)
+        .arg(droop_py)
+        .args(wards)
+        .output()
+        .with_context(|| format!("running {}", python.display()))?;
+    let d = t.elapsed();
+    if !out.status.success() {
+        bail!(
+            "Droop failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        );
+    }
+    let elected = parse_droop_output(&String::from_utf8_lossy(&out.stdout), wards)?;
+    Ok((d, elected))
+}
+
+/// Reads the driver's lines (path, then names, tab-separated), one per ward in `wards`' order.
+fn parse_droop_output(text: &str, wards: &[PathBuf]) -> anyhow::Result<Vec<Vec<String>>> {
+    let lines: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+    if lines.len() != wards.len() {
+        bail!(
+            "Droop printed {} result lines for {} wards",
+            lines.len(),
+            wards.len()
+        );
+    }
+    lines
+        .iter()
+        .zip(wards)
+        .map(|(line, ward)| {
+            let mut fields = line.split('\t');
+            let path = fields.next().unwrap_or_default();
+            if Path::new(path) != ward.as_path() {
+                bail!(
+                    "Droop's result for {path} where {} was expected",
+                    ward.display()
+                );
+            }
+            let mut names: Vec<String> = fields.map(normalize_name).collect();
+            names.sort();
+            Ok(names)
+        })
+        .collect()
+}
+
+/// A candidate's name with runs of white space made one space: Droop joins the words of a
+/// quoted BLT name with single spaces.
+fn normalize_name(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     let reps = args.reps.unwrap_or(if args.quick { 3 } else { 5 }).max(1);
     let sizes: &[u64] = if args.quick {
@@ -300,15 +396,21 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
     } else {
         find_tallystick(&args)
     };
+    let droop = match (&args.droop, args.no_peers) {
+        (_, true) => Err("not run (--no-peers)".to_owned()),
+        (Some(p), false) => Ok(p.clone()),
+        (None, false) => Err(DROOP_MISSING.to_owned()),
+    };
     let show = |p: &Result<PathBuf, String>| match p {
         Ok(p) => p.display().to_string(),
         Err(why) => why.clone(),
     };
     eprintln!(
-        "federa bench: {reps} repetitions, files in {}\n  stv-rs: {}\n  tallystick: {}\n  Droop: {DROOP_MISSING}",
+        "federa bench: {reps} repetitions, files in {}\n  stv-rs: {}\n  tallystick: {}\n  Droop: {}",
         dir.display(),
         show(&stv_rs),
         show(&tallystick),
+        show(&droop),
     );
 
     let mut rows = Vec::new();
@@ -457,12 +559,55 @@ pub fn run(args: BenchArgs) -> anyhow::Result<()> {
             whole.push(t.elapsed());
             counting.push(in_count);
         }
+        let (peer, missing) = match &droop {
+            Err(why) => (None, Some(format!("Droop {why}"))),
+            Ok(droop_py) => {
+                eprintln!(
+                    "running Droop's scotland rule on the {} wards (once)",
+                    wards.len()
+                );
+                match run_droop(&args.droop_python, droop_py, &wards) {
+                    Err(e) => (None, Some(format!("Droop: {e:#}"))),
+                    Ok((time, theirs)) => {
+                        let mut agree = true;
+                        for (w, names) in wards.iter().zip(&theirs) {
+                            let e = read_flat(w)?;
+                            let outcome =
+                                stv::count_flat(&e, &StvOptions::new(StvMethod::Scottish))?;
+                            let mine: Vec<String> = sorted_names(&e, &outcome.elected)
+                                .iter()
+                                .map(|n| normalize_name(n))
+                                .collect();
+                            if &mine != names {
+                                eprintln!(
+                                    "{}: elected differ: federa {mine:?}, Droop {names:?}",
+                                    w.display()
+                                );
+                                agree = false;
+                            }
+                        }
+                        eprintln!(
+                            "Droop, {} wards: {:.3} s (one run, one Python process)",
+                            wards.len(),
+                            time.as_secs_f64()
+                        );
+                        let peer = Peer {
+                            name: "Droop",
+                            time,
+                            count_only: false,
+                            agree: Some(agree),
+                        };
+                        (Some(peer), None)
+                    }
+                }
+            }
+        };
         rows.push(Row {
             what: format!("Scottish STV, all {} wards of 2017", wards.len()),
             ours: median(whole),
             count: median(counting),
-            peer: None,
-            missing: Some(format!("Droop {DROOP_MISSING}")),
+            peer,
+            missing,
         });
     }
 
@@ -522,4 +667,42 @@ fn thousands(n: u64) -> String {
         out.push(ch);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn wards() -> Vec<PathBuf> {
+        vec![PathBuf::from("w/a.blt"), PathBuf::from("w/b.blt")]
+    }
+
+    #[test]
+    fn droop_output_gives_sorted_names_per_ward() {
+        let text = "w/a.blt\tZoe  SMITH (Lab)\tAnn JONES (SNP)\nw/b.blt\tBo LEE (Con)\n";
+        let elected = parse_droop_output(text, &wards()).unwrap();
+        assert_eq!(
+            elected,
+            vec![
+                vec!["Ann JONES (SNP)".to_owned(), "Zoe SMITH (Lab)".to_owned()],
+                vec!["Bo LEE (Con)".to_owned()],
+            ]
+        );
+    }
+
+    #[test]
+    fn droop_output_for_other_wards_is_an_error() {
+        let missing = parse_droop_output("w/a.blt\tAnn JONES (SNP)\n", &wards()).unwrap_err();
+        assert!(missing.to_string().contains("1 result lines for 2 wards"));
+        let swapped = parse_droop_output("w/b.blt\tX\nw/a.blt\tY\n", &wards()).unwrap_err();
+        assert!(swapped.to_string().contains("w/b.blt"), "{swapped}");
+    }
+
+    #[test]
+    fn missing_droop_package_is_named() {
+        let dir = std::env::temp_dir().join("federa-bench-no-droop");
+        let err = run_droop(Path::new("python3"), &dir.join("Droop.py"), &wards()).unwrap_err();
+        assert!(err.to_string().contains("droop/election.py"), "{err}");
+    }
 }
