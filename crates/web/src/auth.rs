@@ -37,7 +37,8 @@ pub const CSRF_FIELD: &str = "csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// How long a session lasts.
 pub const SESSION_DAYS: i64 = 14;
-/// Largest form body the CSRF check buffers (the global body limit is the real bound).
+/// Largest url-encoded form body the CSRF check buffers, and how far into a multipart body it
+/// looks for the token.
 const MAX_FORM: usize = 1 << 20;
 
 /// Hashes a password with argon2id and a random salt, as a PHC string.
@@ -100,6 +101,8 @@ pub enum Action {
     CreateOrganisation,
     /// Edit an organisation, or add, change and end its member units.
     ManageOrganisation(i64),
+    /// Decide for the organisation as a whole, e.g. that another succeeds it (its admin).
+    AdministerOrganisation(i64),
     /// Create API tokens for oneself.
     ManageOwnTokens,
     /// Read an organisation's member registry beyond the public directory: people, contacts,
@@ -150,6 +153,7 @@ pub fn authorize(
         Action::ManageOrganisation(org) | Action::RunMeetings(org) => {
             has(org, &[Role::Admin, Role::Secretariat])
         }
+        Action::AdministerOrganisation(org) => has(org, &[Role::Admin]),
         Action::Vote(org) => has(org, &[Role::Representative, Role::Admin, Role::Secretariat]),
         Action::ActFor(unit) => has(unit, &ACTS_FOR),
     };
@@ -344,36 +348,92 @@ async fn resolve_inner(
         }
         body
     } else {
-        // Forms: the token is a field of the url-encoded body, which we read and put back.
-        let bytes = axum::body::to_bytes(body, MAX_FORM)
-            .await
-            .map_err(|_| AppError::PayloadTooLarge)?;
-        let sent = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .unwrap_or_default()
-            .into_iter()
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v)
-            .or_else(|| multipart_field(&parts.headers, &bytes, CSRF_FIELD))
-            .or_else(|| {
-                parts
-                    .headers
-                    .get(CSRF_HEADER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            })
-            .unwrap_or_default();
+        // Pages: a script sends the token as a header (and the body as it is, e.g. a file to
+        // import); a form sends it as a field, which we read and put back.
+        let header = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let (sent, body) = match header {
+            Some(h) => (h, body),
+            None if is_multipart(&parts.headers) => form_token_ahead(&parts.headers, body).await?,
+            // Anything else that is not a url-encoded form carries no token.
+            None if !is_urlencoded(&parts.headers) => (String::new(), body),
+            None => {
+                let bytes = axum::body::to_bytes(body, MAX_FORM)
+                    .await
+                    .map_err(|_| AppError::PayloadTooLarge)?;
+                let sent = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .find(|(k, _)| k == CSRF_FIELD)
+                    .map(|(_, v)| v)
+                    .unwrap_or_default();
+                (sent, axum::body::Body::from(bytes))
+            }
+        };
         if new_pre_csrf.is_some() || !same(&sent, &auth.csrf) {
             return Err(AppError::Csrf);
         }
-        axum::body::Body::from(bytes)
+        body
     };
     parts.extensions.insert(auth);
     Ok((Request::from_parts(parts, body), new_pre_csrf))
 }
 
+fn content_type_is(headers: &HeaderMap, essence: &str) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| ct.split(';').next())
+        .is_some_and(|ct| ct.trim().eq_ignore_ascii_case(essence))
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    content_type_is(headers, "multipart/form-data")
+}
+
+fn is_urlencoded(headers: &HeaderMap) -> bool {
+    content_type_is(headers, "application/x-www-form-urlencoded")
+}
+
+/// The CSRF field of a `multipart/form-data` body, read from its start (forms put the token
+/// before their files), and the whole body to pass on: what was read, then the rest unread.
+/// A token not within [`MAX_FORM`] bytes counts as missing, so a large upload is never held
+/// here.
+async fn form_token_ahead(
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> Result<(String, axum::body::Body), AppError> {
+    use futures_util::StreamExt as _;
+    let mut rest = body.into_data_stream();
+    let mut head = Vec::new();
+    loop {
+        if let Some(t) = multipart_field(headers, &head, CSRF_FIELD, false) {
+            let head = futures_util::stream::once(async move {
+                Ok::<_, axum::Error>(axum::body::Bytes::from(head))
+            });
+            return Ok((t, axum::body::Body::from_stream(head.chain(rest))));
+        }
+        if head.len() > MAX_FORM {
+            return Ok((String::new(), axum::body::Body::empty()));
+        }
+        match rest.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(_)) => return Err(AppError::invalid("body", "unreadable_upload")),
+            None => {
+                let t = multipart_field(headers, &head, CSRF_FIELD, true).unwrap_or_default();
+                return Ok((t, axum::body::Body::from(head)));
+            }
+        }
+    }
+}
+
 /// The text value of field `name` in a `multipart/form-data` body (a form with file uploads
-/// carries its CSRF token as an ordinary field).
-fn multipart_field(headers: &HeaderMap, body: &[u8], name: &str) -> Option<String> {
+/// carries its CSRF token as an ordinary field). With `complete` false the body is only its
+/// start, and a part not yet followed by the next boundary is not read.
+fn multipart_field(headers: &HeaderMap, body: &[u8], name: &str, complete: bool) -> Option<String> {
     let ct = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
     if !ct.trim_start().starts_with("multipart/form-data") {
         return None;
@@ -385,7 +445,11 @@ fn multipart_field(headers: &HeaderMap, body: &[u8], name: &str) -> Option<Strin
     let delim = format!("--{boundary}");
     let text = String::from_utf8_lossy(body);
     let want = format!("name=\"{name}\"");
-    text.split(delim.as_str()).find_map(|part| {
+    let mut parts: Vec<&str> = text.split(delim.as_str()).collect();
+    if !complete {
+        parts.pop();
+    }
+    parts.into_iter().find_map(|part| {
         let (head, value) = part.split_once("\r\n\r\n")?;
         let disposition = head
             .lines()

@@ -14,6 +14,7 @@ pub mod governance;
 pub mod i18n;
 pub mod pages;
 pub mod registry;
+pub mod upload;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
@@ -21,14 +22,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::get;
 use federa_store::Store;
 use time::{Date, OffsetDateTime};
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use auth::{hash_password, verify_password};
 pub use error::AppError;
 
-/// Largest request body accepted, in bytes.
+/// Largest request body accepted, in bytes, except on the upload routes (see [`upload`]).
 pub const BODY_LIMIT: usize = 256 * 1024;
 
 /// What every handler shares: the store. Cheap to clone.
@@ -81,8 +81,9 @@ pub fn app(state: AppState) -> Router {
         // Outside the auth check, so a refused CSRF token also gets a translated page.
         .layer(axum::middleware::from_fn(pages::render_errors))
         .route("/healthz", get(healthz))
+        // Every body is read through an extractor bounded by this (or by an upload route's own
+        // `upload::layer`), or by the CSRF check's own bound.
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             h("nosniff"),

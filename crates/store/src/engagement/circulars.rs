@@ -18,7 +18,7 @@ use super::{member_pairs, rule, stored_time};
 use crate::{Actor, Result, Store, StoreError};
 
 /// Largest attachment, in bytes.
-pub const MAX_ATTACHMENT_BYTES: usize = 160 * 1024;
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 /// Most attachments on one circular.
 pub const MAX_ATTACHMENTS: usize = 5;
 

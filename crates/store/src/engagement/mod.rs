@@ -45,7 +45,10 @@ pub(crate) fn rule(e: RegistryError) -> StoreError {
         RegistryError::InvalidValue { field, reason } => FieldError::new(field, reason),
         RegistryError::Unknown { what, .. } => FieldError::new(what, "not_found"),
         RegistryError::IllegalState { .. } => FieldError::new("state", e.code()),
-        RegistryError::FileTooLarge { .. } => FieldError::new("file", e.code()),
+        RegistryError::FileTooLarge { limit, .. } => FieldError {
+            limit: Some(*limit),
+            ..FieldError::new("file", e.code())
+        },
         other => FieldError::new("input", other.code()),
     };
     StoreError::Invalid(Invalid(vec![fe]))

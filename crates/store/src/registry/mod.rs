@@ -62,6 +62,10 @@ pub(crate) fn refused(e: RegistryError) -> StoreError {
         RegistryError::NestingCycle { .. } => FieldError::new("member_id", e.code()),
         RegistryError::Unknown { what, .. } => FieldError::new(what, &format!("unknown_{what}")),
         RegistryError::IllegalState { kind, .. } => FieldError::new(kind, e.code()),
+        RegistryError::FileTooLarge { limit, .. } => FieldError {
+            limit: Some(*limit),
+            ..FieldError::new("file", e.code())
+        },
         _ => FieldError::new("file", e.code()),
     };
     StoreError::Invalid(Invalid(vec![fe]))

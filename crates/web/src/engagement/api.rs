@@ -38,7 +38,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/organisations/{id}/participation", get(participation))
         .route(
             "/api/organisations/{id}/circulars",
-            get(list_circulars).post(send_circular),
+            get(list_circulars)
+                .post(send_circular)
+                .layer(crate::upload::layer()),
         )
         .route("/api/circulars/{cid}", get(show_circular))
         .route("/api/circulars/{cid}/reminders", post(remind))

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::extract::multipart::MultipartError;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -46,7 +47,9 @@ pub fn router() -> Router<AppState> {
         .route("/activities/{aid}/attendance", post(activity_attendance))
         .route(
             "/organisations/{id}/circulars",
-            get(circulars).post(circular_send),
+            get(circulars)
+                .post(circular_send)
+                .layer(crate::upload::layer()),
         )
         .route("/circulars/{cid}", get(circular_show))
         .route("/circulars/{cid}/remind", post(circular_remind))
@@ -575,7 +578,7 @@ struct CircularsPage {
     f: FormState,
     statuses: Vec<String>,
     mail: bool,
-    max_kib: usize,
+    max_size: String,
 }
 
 impl ShowsTimes for CircularsPage {}
@@ -604,7 +607,7 @@ async fn circulars_page(
             f,
             statuses,
             mail: s.mailer.is_some(),
-            max_kib: federa_store::MAX_ATTACHMENT_BYTES / 1024,
+            max_size: crate::upload::mib(federa_store::MAX_ATTACHMENT_BYTES),
         },
         status,
     ))
@@ -631,31 +634,58 @@ async fn circular_send(
     let mut v: HashMap<String, String> = HashMap::new();
     let mut statuses = Vec::new();
     let mut files = Vec::new();
-    let bad = |_| AppError::invalid("attachments", "unreadable_upload");
-    while let Some(field) = mp.next_field().await.map_err(bad)? {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "attachment" {
-            let file_name = field.file_name().unwrap_or("").to_string();
-            let media = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_string();
-            let bytes = field.bytes().await.map_err(bad)?;
-            if !file_name.is_empty() || !bytes.is_empty() {
-                files.push(NewAttachment {
-                    file_name,
-                    media_type: media,
-                    content: bytes.to_vec(),
-                });
-            }
+    let bad = |e: MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            crate::upload::too_large(crate::upload::UPLOAD_LIMIT)
         } else {
-            let text = field.text().await.map_err(bad)?;
-            if name == "status" {
-                statuses.push(text);
+            AppError::invalid("attachments", "unreadable_upload")
+        }
+    };
+    let read = async {
+        while let Some(field) = mp.next_field().await.map_err(bad)? {
+            let name = field.name().unwrap_or("").to_string();
+            if name == "attachment" {
+                let file_name = field.file_name().unwrap_or("").to_string();
+                let media = field
+                    .content_type()
+                    .unwrap_or("application/octet-stream")
+                    .to_string();
+                let bytes = field.bytes().await.map_err(bad)?;
+                if !file_name.is_empty() || !bytes.is_empty() {
+                    files.push(NewAttachment {
+                        file_name,
+                        media_type: media,
+                        content: bytes.to_vec(),
+                    });
+                }
             } else {
-                v.insert(name, text);
+                let text = field.text().await.map_err(bad)?;
+                if name == "status" {
+                    statuses.push(text);
+                } else {
+                    v.insert(name, text);
+                }
             }
         }
+        Ok::<(), AppError>(())
+    }
+    .await;
+    match read {
+        Ok(()) => {}
+        // Too large: the form again, saying the limit; nothing was sent.
+        Err(e) if e.code() == "file_too_large" => {
+            v.remove("csrf");
+            let mut f = FormState::with_values(v);
+            f.errors.insert(
+                "attachments".into(),
+                c.locale.fill(
+                    "eng.circ.too_large",
+                    &[("size", &crate::upload::mib(crate::upload::UPLOAD_LIMIT))],
+                ),
+            );
+            return circulars_page(&s, c, id, f, statuses, StatusCode::PAYLOAD_TOO_LARGE).await;
+        }
+        Err(e) => return Err(e),
     }
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
     let (districts, sectors, categories) = (

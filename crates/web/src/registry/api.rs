@@ -2,7 +2,6 @@
 //! representative, contacts and dues, people, categories, import and export, and the public
 //! directory. Its paths join the OpenAPI document through [`RegistryDoc`].
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -25,6 +24,7 @@ use crate::auth::Auth;
 use crate::error::{ApiJson, AppError, ErrorBody};
 use crate::pages::download;
 use crate::today;
+use crate::upload::{self, Upload};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -55,8 +55,14 @@ pub fn router() -> Router<AppState> {
         .route("/api/organisations/{id}/dues", get(dues))
         .route("/api/organisations/{id}/dues/{year}/bill", post(bill))
         .route("/api/organisations/{id}/dues/collected.csv", get(collected))
-        .route("/api/organisations/{id}/import/preview", post(preview))
-        .route("/api/organisations/{id}/import", post(import))
+        .route(
+            "/api/organisations/{id}/import/preview",
+            post(preview).layer(upload::layer()),
+        )
+        .route(
+            "/api/organisations/{id}/import",
+            post(import).layer(upload::layer()),
+        )
         .route("/api/organisations/{id}/export", get(export))
         .route("/api/organisations/{id}/directory", get(directory))
 }
@@ -668,7 +674,7 @@ async fn preview(
     auth: Auth,
     Path(id): Path<i64>,
     q: Q<ImportQuery>,
-    body: Bytes,
+    Upload(body): Upload,
 ) -> Result<Json<RegistryJson>, AppError> {
     write_members(&auth, id)?;
     let q = query(q)?;
@@ -690,7 +696,7 @@ async fn import(
     auth: Auth,
     Path(id): Path<i64>,
     q: Q<ImportQuery>,
-    body: Bytes,
+    Upload(body): Upload,
 ) -> Result<Json<RegistryJson>, AppError> {
     write_members(&auth, id)?;
     let q = query(q)?;

@@ -6,19 +6,21 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use federa_core::org::format_date;
+use federa_core::error::FieldError;
+use federa_core::org::{OrgKind, format_date, parse_date};
 use federa_core::registry::search::MemberQueryInput;
 use federa_core::registry::{
     Category, DirectoryEntry, DuesYear, ImportMode, Member, Organisation, Payment, Person,
-    PersonInput, Preview,
+    PersonInput, Preview, Succession,
 };
-use federa_store::{DuesReport, HistoryEntry, ImportReport, MemberHit, Page, SearchPage};
+use federa_store::{
+    DuesReport, HistoryEntry, ImportReport, MemberHit, OrgFilter, Page, SearchPage,
+};
 
 use super::api::{DecisionJson, ImportQuery, date_field, export_response};
 use super::{
@@ -30,6 +32,7 @@ use crate::i18n::Locale;
 use crate::pages::{
     Ctx, FormState, PageCtx, download, field_message, keep, page_link, render, static_file,
 };
+use crate::upload::{self, Upload};
 use crate::{AppState, today};
 
 pub fn router() -> Router<AppState> {
@@ -57,8 +60,12 @@ pub fn router() -> Router<AppState> {
         .route("/organisations/{id}/dues/bill", post(dues_bill))
         .route("/organisations/{id}/dues/collected.csv", get(dues_csv))
         .route(
+            "/organisations/{id}/succession",
+            get(succession).post(succession_run),
+        )
+        .route(
             "/organisations/{id}/import",
-            get(import_page).post(import_run),
+            get(import_page).post(import_run).layer(upload::layer()),
         )
 }
 
@@ -940,7 +947,7 @@ async fn import_page(
     let org = s.store.registry_organisation(id).await?;
     let limit_text = c.locale.fill(
         "reg.import.limit",
-        &[("kib", &(crate::BODY_LIMIT / 1024).to_string())],
+        &[("size", &upload::mib(import_limit()))],
     );
     Ok(render(&ImportPage { c, org, limit_text }, StatusCode::OK))
 }
@@ -977,6 +984,16 @@ impl ImportResult {
     }
 }
 
+/// The largest file the import takes: the upload limit or the import's own, whichever is less.
+fn import_limit() -> usize {
+    upload::UPLOAD_LIMIT.min(federa_core::registry::import::MAX_FILE_BYTES)
+}
+
+/// "The file is larger than the limit of 50 MiB."
+fn too_large_text(l: Locale, limit: usize) -> String {
+    l.fill("reg.import.too_large", &[("size", &upload::mib(limit))])
+}
+
 /// Receives the file as the request body (sent by `registry.js` with the CSRF header):
 /// `action=preview` checks it, `all` and `valid` import it.
 async fn import_run(
@@ -985,7 +1002,7 @@ async fn import_run(
     auth: Auth,
     Path(id): Path<i64>,
     Query(q): Query<HashMap<String, String>>,
-    body: Bytes,
+    body: Result<Upload, AppError>,
 ) -> Result<Response, AppError> {
     write_members(&auth, id)?;
     let org = s.store.registry_organisation(id).await?;
@@ -1003,6 +1020,14 @@ async fn import_run(
         error: None,
     };
     let l = page.c.locale;
+    let body = match body {
+        Ok(Upload(b)) => b,
+        Err(e) if e.code() == "file_too_large" => {
+            page.error = Some(too_large_text(l, upload::UPLOAD_LIMIT));
+            return Ok(render(&page, StatusCode::PAYLOAD_TOO_LARGE));
+        }
+        Err(e) => return Err(e),
+    };
     let result = match action {
         "preview" => s
             .store
@@ -1028,7 +1053,10 @@ async fn import_run(
             AppError::Invalid(es) => {
                 page.error = Some(
                     es.iter()
-                        .map(|e| field_message(l, e, Some(REG_ERROR)))
+                        .map(|e| match (e.code.as_str(), e.limit) {
+                            ("file_too_large", Some(limit)) => too_large_text(l, limit),
+                            _ => field_message(l, e, Some(REG_ERROR)),
+                        })
                         .collect::<Vec<_>>()
                         .join(" "),
                 );
@@ -1038,4 +1066,170 @@ async fn import_run(
         },
     };
     Ok(render(&page, status))
+}
+
+// ----- succession -----
+
+#[derive(Template)]
+#[template(path = "registry/succession.html")]
+struct SuccessionPage {
+    c: Ctx,
+    l: Labels,
+    org: Organisation,
+    /// Who succeeded this organisation, and when, once it has been.
+    succeeded_by: Option<(Organisation, time::Date)>,
+    /// Whom this organisation succeeded.
+    predecessor: Option<Organisation>,
+    /// The organisations that may succeed it (id, name): those the user administers.
+    successors: Vec<(i64, String)>,
+    can_succeed: bool,
+    f: FormState,
+}
+
+async fn succession_page(
+    s: &AppState,
+    c: Ctx,
+    auth: &Auth,
+    id: i64,
+    f: FormState,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let org = s.store.registry_organisation(id).await?;
+    let succeeded_by = match s.store.succession_of(id).await? {
+        Some((_, successor, on)) => Some((s.store.registry_organisation(successor).await?, on)),
+        None => None,
+    };
+    let predecessor = match org.predecessor_id {
+        Some(p) => Some(s.store.registry_organisation(p).await?),
+        None => None,
+    };
+    let can_succeed = succeeded_by.is_none() && auth.may(Action::AdministerOrganisation(id));
+    let mut successors = Vec::new();
+    if can_succeed {
+        // Federations and associations, not member units: those are what take over members.
+        for kind in [OrgKind::Federation, OrgKind::Association] {
+            let filter = OrgFilter {
+                kind: Some(kind),
+                ..OrgFilter::default()
+            };
+            let mut offset = 0;
+            loop {
+                let p = s
+                    .store
+                    .list_organisations(&filter, Page::new(offset, Page::MAX_LIMIT))
+                    .await?;
+                let n = p.items.len() as u64;
+                successors.extend(
+                    p.items
+                        .into_iter()
+                        .filter(|o| o.id != id && auth.may(Action::AdministerOrganisation(o.id)))
+                        .map(|o| (o.id, o.name)),
+                );
+                offset += n;
+                if n == 0 || offset >= p.total {
+                    break;
+                }
+            }
+        }
+        successors.sort_by(|a, b| a.1.cmp(&b.1));
+    }
+    Ok(render(
+        &SuccessionPage {
+            l: Labels { locale: c.locale },
+            c,
+            org,
+            succeeded_by,
+            predecessor,
+            successors,
+            can_succeed,
+            f,
+        },
+        status,
+    ))
+}
+
+async fn succession(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    read_members(&auth, id)?;
+    let f = FormState::with_values(HashMap::from([("on".to_string(), format_date(today()))]));
+    succession_page(&s, c, &auth, id, f, StatusCode::OK).await
+}
+
+/// `successor` succeeds this organisation: it takes over the members, people, categories, dues
+/// and documents (see [`federa_store::Store::succeed_organisation_with`]). Only an admin of both
+/// may, and only after typing this organisation's name to confirm.
+async fn succession_run(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require(Action::AdministerOrganisation(id))?;
+    let org = s.store.registry_organisation(id).await?;
+    let result = async {
+        let successor: i64 = required_number(&form, "successor", "successor")?;
+        auth.require(Action::AdministerOrganisation(successor))?;
+        let mut refused = Vec::new();
+        let on = match opt(&form, "on") {
+            None => {
+                refused.push(FieldError::new("on", "required"));
+                None
+            }
+            Some(v) => {
+                let d = parse_date(&v);
+                if d.is_none() {
+                    refused.push(FieldError::new("on", "invalid_date"));
+                }
+                d
+            }
+        };
+        let reference = opt(&form, "reference");
+        if reference.is_none() {
+            refused.push(FieldError::new("reference", "required"));
+        }
+        if opt(&form, "confirm").as_deref() != Some(org.name.as_str()) {
+            refused.push(FieldError::new("confirm", "confirm_mismatch"));
+        }
+        let (Some(on), Some(reference), true) = (on, reference, refused.is_empty()) else {
+            return Err(AppError::Invalid(refused));
+        };
+        let done = s
+            .store
+            .succeed_organisation_with(
+                auth.actor(),
+                &Succession {
+                    predecessor_id: id,
+                    successor_id: successor,
+                    on,
+                    decision: federa_core::registry::Decision::Secretariat { reference },
+                    category_map: Default::default(),
+                },
+            )
+            .await?;
+        Ok::<i64, AppError>(done.successor_id)
+    }
+    .await;
+    match result {
+        Ok(successor) => {
+            Ok(Redirect::to(&format!("/organisations/{successor}/registry")).into_response())
+        }
+        Err(e) => {
+            let mut f = FormState::with_values(keep(&form, &["successor", "on", "reference"]));
+            absorb(
+                &mut f,
+                e,
+                c.locale,
+                &[
+                    ("successor_id", "successor"),
+                    ("predecessor_id", "successor"),
+                ],
+            )?;
+            succession_page(&s, c, &auth, id, f, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
 }

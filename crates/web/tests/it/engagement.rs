@@ -754,7 +754,8 @@ async fn refusals_change_nothing_and_roles_hold(app: &TestApp) {
     let other = app.other;
     use reqwest::Method as M;
     let before = app.snapshot().await;
-    let big = base64::engine::general_purpose::STANDARD.encode(vec![0u8; 165 * 1024]);
+    let too_big = vec![0u8; federa_store::MAX_ATTACHMENT_BYTES + 1];
+    let big = base64::engine::general_purpose::STANDARD.encode(too_big);
     let cases: Vec<(&str, String, Value, u16, &str)> = vec![
         (
             "sec",

@@ -15,6 +15,7 @@ mod i18n;
 mod pages;
 mod registry;
 mod support;
+mod uploads;
 
 /// Generates, for each named `async fn NAME(app: TestApp)`, a module with a `sqlite` and a
 /// `postgres` test that run it against a server on a fresh database of that kind.
