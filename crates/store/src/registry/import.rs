@@ -3,7 +3,10 @@
 //! The core reads and checks the file ([`federa_core::registry::import`]); the store adds the
 //! checks that need the database (the organisation's categories and current members, and
 //! registration numbers other organisations hold), then writes every valid row in one
-//! transaction with multi-row inserts, and one audit event for the batch.
+//! transaction, and one audit event for the batch. Rows are written in batches, one statement
+//! a table for each batch, which reads its rows from one JSON array bound as one parameter
+//! (SQLite's `json_each`, PostgreSQL's `json_array_elements`): binding each value separately
+//! cost more than the writes themselves.
 
 use std::collections::{HashMap, HashSet};
 
@@ -21,8 +24,10 @@ use time::Date;
 use super::{Tx, categories_in, refused};
 use crate::{Actor, Backend, Result, Store, StoreError};
 
-/// Rows per multi-row insert: well under both databases' bound-parameter limits.
-const CHUNK: usize = 500;
+/// Rows per insert statement. Each statement binds its rows as one JSON array, so the
+/// number of bound parameters does not grow with the rows; the batch bounds the size of that
+/// array and how often `progress` hears from the import.
+const BATCH: usize = 5_000;
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +42,24 @@ pub struct ImportReport {
     /// Member units created, and existing organisations made members.
     pub organisations_created: usize,
     pub organisations_reused: usize,
+}
+
+/// A JSON array bound as parameter `$n`, as a table `j` with one row per element in its
+/// `value` column: an object, read with `j.value ->> 'field'`, which both databases accept.
+fn json_rows(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => format!("json_each(${n}) AS j"),
+        Backend::Postgres => format!("json_array_elements(${n}::json) AS j(value)"),
+    }
+}
+
+/// A JSON array of strings bound as parameter `$n`, as a table `j` with each string as text
+/// in its `value` column.
+fn json_texts(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => format!("json_each(${n}) AS j"),
+        Backend::Postgres => format!("json_array_elements_text(${n}::json) AS j(value)"),
+    }
 }
 
 async fn existing_members<'e, E>(exec: E, org: i64) -> Result<Vec<ExistingMember>>
@@ -61,43 +84,23 @@ where
         .collect()
 }
 
-/// `n` placeholders for the parameters numbered from `from`. SQLite gets anonymous `?`s, bound
-/// in order: for numbered ones, sqlx looks up each parameter's name with
-/// `sqlite3_bind_parameter_name`, which walks the statement's list of names, so binding a
-/// multi-row insert would take time quadratic in its parameters.
-fn marks(backend: Backend, from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| match backend {
-            Backend::Sqlite => "?".to_string(),
-            Backend::Postgres => format!("${i}"),
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// Organisations (id, name, registration number) with one of these names.
+/// Organisations with one of these names: name → registration number.
 async fn orgs_named(
     tx: &mut Tx,
     backend: Backend,
     names: &[&str],
-) -> Result<HashMap<String, (i64, Option<String>)>> {
-    let mut out = HashMap::new();
-    for chunk in names.chunks(CHUNK) {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT id, name, registration_number FROM organisations WHERE name IN ({})",
-            marks(backend, 1, chunk.len())
-        )));
-        for n in chunk {
-            q = q.bind(*n);
-        }
-        for r in q.fetch_all(&mut **tx).await? {
-            out.insert(
-                r.try_get::<String, _>("name")?,
-                (r.try_get("id")?, r.try_get("registration_number")?),
-            );
-        }
-    }
-    Ok(out)
+) -> Result<HashMap<String, Option<String>>> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT name, registration_number FROM organisations \
+         WHERE name IN (SELECT j.value FROM {})",
+        json_texts(backend, 1)
+    )))
+    .bind(serde_json::to_string(names)?)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("name")?, r.try_get("registration_number")?)))
+        .collect()
 }
 
 /// Organisations holding one of these registration numbers: number → name.
@@ -106,21 +109,177 @@ async fn orgs_with_regno(
     backend: Backend,
     regnos: &[&str],
 ) -> Result<HashMap<String, String>> {
-    let mut out = HashMap::new();
-    for chunk in regnos.chunks(CHUNK) {
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT name, registration_number FROM organisations \
-             WHERE registration_number IN ({})",
-            marks(backend, 1, chunk.len())
-        )));
-        for n in chunk {
-            q = q.bind(*n);
-        }
-        for r in q.fetch_all(&mut **tx).await? {
-            out.insert(r.try_get("registration_number")?, r.try_get("name")?);
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT name, registration_number FROM organisations \
+         WHERE registration_number IS NOT NULL \
+         AND registration_number IN (SELECT j.value FROM {})",
+        json_texts(backend, 1)
+    )))
+    .bind(serde_json::to_string(regnos)?)
+    .fetch_all(&mut **tx)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("registration_number")?, r.try_get("name")?)))
+        .collect()
+}
+
+/// One imported row, as the insert statements read it from their JSON parameter.
+#[derive(Serialize)]
+struct RowJson<'a> {
+    row: usize,
+    name: &'a str,
+    short_name: Option<&'a str>,
+    kind: &'static str,
+    registration_number: Option<&'a str>,
+    district: Option<&'a str>,
+    sector: Option<&'a str>,
+    founded: Option<String>,
+    category: &'a str,
+    joined: String,
+    representative: Option<&'a str>,
+    phone: Option<&'a str>,
+    email: Option<&'a str>,
+}
+
+impl<'a> RowJson<'a> {
+    fn of(r: &'a MemberRow) -> RowJson<'a> {
+        RowJson {
+            row: r.row,
+            name: &r.name,
+            short_name: r.short_name.as_deref(),
+            kind: r.kind.as_str(),
+            registration_number: r.registration_number.as_deref(),
+            district: r.district.as_deref(),
+            sector: r.sector.as_deref(),
+            founded: r.founded.map(format_date),
+            category: &r.category,
+            joined: format_date(r.joined),
+            representative: r.representative.as_deref(),
+            phone: r.phone.as_deref(),
+            email: r.email.as_deref(),
         }
     }
-    Ok(out)
+}
+
+/// A representative's link to their unit's membership, as its insert reads it.
+#[derive(Serialize)]
+struct LinkJson {
+    membership: i64,
+    person: i64,
+}
+
+/// What every row of one import is written with.
+struct Batch<'a> {
+    organisation_id: i64,
+    batch: &'a str,
+    now: &'a str,
+    /// The import decision that admits each membership, as JSON.
+    decision: &'a str,
+}
+
+/// Writes a batch of checked rows with one statement a table, each reading the rows from one
+/// JSON array: the organisations not yet stored (an existing one with the row's exact name is
+/// reused), the memberships (whose triggers record the first status change), the
+/// representatives as people, and their links to the memberships. Returns how many
+/// organisations it created.
+async fn write_rows(
+    tx: &mut Tx,
+    backend: Backend,
+    import: &Batch<'_>,
+    rows: &[MemberRow],
+) -> Result<usize> {
+    let json = serde_json::to_string(&rows.iter().map(RowJson::of).collect::<Vec<_>>())?;
+    let table = json_rows(backend, 1);
+    let created = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO organisations (name, short_name, kind, district, sector, founded, status, \
+         registration_number, public, created_at, updated_at) \
+         SELECT j.value ->> 'name', j.value ->> 'short_name', j.value ->> 'kind', \
+         j.value ->> 'district', j.value ->> 'sector', j.value ->> 'founded', $2, \
+         j.value ->> 'registration_number', 0, $3, $3 FROM {table} \
+         WHERE NOT EXISTS (SELECT 1 FROM organisations o WHERE o.name = j.value ->> 'name')"
+    )))
+    .bind(json.as_str())
+    .bind(OrgStatus::Active.as_str())
+    .bind(import.now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+
+    // Memberships, admitted on their joining date by this import.
+    let memberships = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO memberships (organisation_id, member_id, category, joined, status, \
+         created_at, updated_at, import_batch, import_row, initial_decision_json) \
+         SELECT $2, o.id, j.value ->> 'category', j.value ->> 'joined', $3, $4, $4, $5, \
+         CAST(j.value ->> 'row' AS BIGINT), $6 \
+         FROM {table} JOIN organisations o ON o.name = j.value ->> 'name' \
+         RETURNING id, import_row"
+    )))
+    .bind(json.as_str())
+    .bind(import.organisation_id)
+    .bind(MemberStatus::Admitted.as_str())
+    .bind(import.now)
+    .bind(import.batch)
+    .bind(import.decision)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(|e| super::db_refusal(e, "member", rows.first().map_or("", |r| &r.name)))?;
+    if memberships.len() != rows.len() {
+        return Err(StoreError::Corrupt {
+            entity: "organisation",
+            id: import.batch.to_string(),
+            reason: format!(
+                "{} of {} member units vanished during the import",
+                rows.len() - memberships.len(),
+                rows.len()
+            ),
+        });
+    }
+    let mut membership_of_row = HashMap::with_capacity(rows.len());
+    for rec in memberships {
+        membership_of_row.insert(
+            rec.try_get::<i64, _>("import_row")?,
+            rec.try_get::<i64, _>("id")?,
+        );
+    }
+
+    // Representatives, as people the organisation keeps, each linked to their unit.
+    let people = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO people (organisation_id, name, phone, email, import_batch, import_row, \
+         created_at, updated_at) \
+         SELECT $2, j.value ->> 'representative', j.value ->> 'phone', j.value ->> 'email', \
+         $3, CAST(j.value ->> 'row' AS BIGINT), $4, $4 FROM {table} \
+         WHERE j.value ->> 'representative' IS NOT NULL \
+         RETURNING id, import_row"
+    )))
+    .bind(json.as_str())
+    .bind(import.organisation_id)
+    .bind(import.batch)
+    .bind(import.now)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut links = Vec::with_capacity(people.len());
+    for rec in people {
+        let row: i64 = rec.try_get("import_row")?;
+        if let Some(&membership) = membership_of_row.get(&row) {
+            links.push(LinkJson {
+                membership,
+                person: rec.try_get("id")?,
+            });
+        }
+    }
+    if !links.is_empty() {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO membership_people (membership_id, person_id, role, representative, \
+             created_at) \
+             SELECT CAST(j.value ->> 'membership' AS BIGINT), \
+             CAST(j.value ->> 'person' AS BIGINT), 'representative', 1, $2 FROM {table}"
+        )))
+        .bind(serde_json::to_string(&links)?)
+        .bind(import.now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(created as usize)
 }
 
 /// The core's preview plus the database's own duplicates: a registration number another
@@ -163,14 +322,11 @@ async fn preview_in(
             .as_ref()
             .and_then(|n| by_regno.get(n))
             .filter(|holder| name_key(holder) != name_key(&r.name));
-        let named_other = by_name
-            .get(&r.name)
-            .and_then(|(_, n)| n.as_ref())
-            .filter(|n| {
-                r.registration_number
-                    .as_ref()
-                    .is_some_and(|mine| mine != *n)
-            });
+        let named_other = by_name.get(&r.name).and_then(Option::as_ref).filter(|n| {
+            r.registration_number
+                .as_ref()
+                .is_some_and(|mine| mine != *n)
+        });
         if let Some(detail) = holder.or(named_other) {
             clash.push(RowProblem {
                 row: r.row,
@@ -248,146 +404,21 @@ impl Store {
         let rows = &outcome.rows;
         let total = rows.len();
 
-        // Organisations: reuse those with the same name, create the others.
-        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-        let mut ids: HashMap<String, i64> = orgs_named(&mut w.tx, self.backend, &names)
-            .await?
-            .into_iter()
-            .map(|(k, (id, _))| (k, id))
-            .collect();
-        let reused = ids.len();
-        let fresh: Vec<&MemberRow> = rows.iter().filter(|r| !ids.contains_key(&r.name)).collect();
-        for chunk in fresh.chunks(CHUNK) {
-            let cols = 11;
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", marks(self.backend, i * cols + 1, cols)))
-                .collect();
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO organisations (name, short_name, kind, district, sector, founded, \
-                 status, registration_number, public, created_at, updated_at) VALUES {} \
-                 RETURNING id, name",
-                values.join(", ")
-            )));
-            for r in chunk {
-                q = q
-                    .bind(r.name.clone())
-                    .bind(r.short_name.clone())
-                    .bind(r.kind.as_str())
-                    .bind(r.district.clone())
-                    .bind(r.sector.clone())
-                    .bind(r.founded.map(format_date))
-                    .bind(OrgStatus::Active.as_str())
-                    .bind(r.registration_number.clone())
-                    .bind(0i64)
-                    .bind(now.clone())
-                    .bind(now.clone());
-            }
-            for rec in q.fetch_all(&mut *w.tx).await? {
-                ids.insert(rec.try_get("name")?, rec.try_get("id")?);
-            }
-        }
-
-        // Memberships, admitted on their joining date by this import.
         let decision = serde_json::to_string(&Decision::Import {
             batch: batch.clone(),
         })?;
-        let mut membership_of_row: HashMap<i64, i64> = HashMap::with_capacity(total);
+        let import = Batch {
+            organisation_id,
+            batch: &batch,
+            now: &now,
+            decision: &decision,
+        };
+        let mut created = 0;
         let mut done = 0;
-        for chunk in rows.chunks(CHUNK) {
-            let cols = 10;
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", marks(self.backend, i * cols + 1, cols)))
-                .collect();
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO memberships (organisation_id, member_id, category, joined, status, \
-                 created_at, updated_at, import_batch, import_row, initial_decision_json) \
-                 VALUES {} RETURNING id, import_row",
-                values.join(", ")
-            )));
-            for r in chunk {
-                let member = ids
-                    .get(&r.name)
-                    .copied()
-                    .ok_or_else(|| StoreError::Corrupt {
-                        entity: "organisation",
-                        id: r.name.clone(),
-                        reason: "vanished during the import".into(),
-                    })?;
-                q = q
-                    .bind(organisation_id)
-                    .bind(member)
-                    .bind(r.category.clone())
-                    .bind(format_date(r.joined))
-                    .bind(MemberStatus::Admitted.as_str())
-                    .bind(now.clone())
-                    .bind(now.clone())
-                    .bind(batch.clone())
-                    .bind(r.row as i64)
-                    .bind(decision.clone());
-            }
-            let inserted = q.fetch_all(&mut *w.tx).await.map_err(|e| {
-                super::db_refusal(e, "member", chunk.first().map_or("", |r| &r.name))
-            })?;
-            for rec in inserted {
-                membership_of_row.insert(rec.try_get("import_row")?, rec.try_get("id")?);
-            }
+        for chunk in rows.chunks(BATCH) {
+            created += write_rows(&mut w.tx, self.backend, &import, chunk).await?;
             done += chunk.len();
             progress(done, total);
-        }
-
-        // Representatives, as people the organisation keeps.
-        let reps: Vec<&MemberRow> = rows.iter().filter(|r| r.representative.is_some()).collect();
-        for chunk in reps.chunks(CHUNK) {
-            let cols = 8;
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("({})", marks(self.backend, i * cols + 1, cols)))
-                .collect();
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO people (organisation_id, name, phone, email, import_batch, \
-                 import_row, created_at, updated_at) VALUES {} RETURNING id, import_row",
-                values.join(", ")
-            )));
-            for r in chunk {
-                q = q
-                    .bind(organisation_id)
-                    .bind(r.representative.clone())
-                    .bind(r.phone.clone())
-                    .bind(r.email.clone())
-                    .bind(batch.clone())
-                    .bind(r.row as i64)
-                    .bind(now.clone())
-                    .bind(now.clone());
-            }
-            let people = q.fetch_all(&mut *w.tx).await?;
-            let mut links = Vec::with_capacity(people.len());
-            for rec in people {
-                let row: i64 = rec.try_get("import_row")?;
-                let person: i64 = rec.try_get("id")?;
-                if let Some(m) = membership_of_row.get(&row) {
-                    links.push((*m, person));
-                }
-            }
-            if links.is_empty() {
-                continue;
-            }
-            let values: Vec<String> = (0..links.len())
-                .map(|i| {
-                    format!(
-                        "({}, 'representative', 1, {})",
-                        marks(self.backend, i * 3 + 1, 2),
-                        marks(self.backend, i * 3 + 3, 1)
-                    )
-                })
-                .collect();
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "INSERT INTO membership_people (membership_id, person_id, role, representative, \
-                 created_at) VALUES {}",
-                values.join(", ")
-            )));
-            for (m, p) in links {
-                q = q.bind(m).bind(p).bind(now.clone());
-            }
-            q.execute(&mut *w.tx).await?;
         }
 
         let report = ImportReport {
@@ -396,8 +427,8 @@ impl Store {
             imported: total,
             skipped_rows: outcome.skipped_rows,
             problems: outcome.problems,
-            organisations_created: fresh.len(),
-            organisations_reused: reused,
+            organisations_created: created,
+            organisations_reused: total - created,
         };
         let summary = serde_json::json!({
             "organisation_id": organisation_id,

@@ -25,6 +25,7 @@ conformance!(
     succession_moves_members_people_and_history,
     import_preview_reports_every_problem,
     import_all_or_nothing_and_valid_rows_only,
+    import_of_several_batches_stores_every_row,
     import_reads_gbk_and_refuses_bad_files,
     export_imports_again_unchanged,
     search_filters_sorts_and_pages,
@@ -912,6 +913,145 @@ async fn import_all_or_nothing_and_valid_rows_only(store: Store) {
             .count()
             >= 2
     );
+    assert!(store.verify_audit_chain().await.unwrap().is_intact());
+}
+
+/// An import of more rows than one batch of inserts (5,000 a statement) stores every valid row
+/// with its category, joining date, status, first history entry and representative, and makes
+/// an existing organisation of the same name a member rather than creating another.
+async fn import_of_several_batches_stores_every_row(store: Store) {
+    let (a, _) = association(&store, 0).await;
+    let name = |i: u32| format!("重庆测试{i}科技有限公司");
+    let reused = store
+        .create_organisation(SYS, &org(&name(7), "company"))
+        .await
+        .unwrap();
+    let category = |i: u32| ["副会长单位", "理事单位", "会员单位"][i as usize % 3];
+    let joined = |i: u32| format!("20{:02}-{:02}-{:02}", i % 25, 1 + i % 12, 1 + i % 28);
+    // Every fourth row has no representative; row 6,000 names an unknown category.
+    let n: u32 = 10_001;
+    let bad = 6_000;
+    let mut file = HEADER.to_string();
+    for i in 1..=n {
+        let c = if i == bad {
+            "名誉单位"
+        } else {
+            category(i)
+        };
+        if i % 4 == 0 {
+            file.push_str(&format!(
+                "{},,企业,{},渝中区,软件,{c},{},,,,\n",
+                name(i),
+                regno(i),
+                joined(i)
+            ));
+        } else {
+            file.push_str(&csv_row(i, c, &joined(i)));
+        }
+    }
+    let seen = std::sync::Mutex::new(Vec::new());
+    let report = store
+        .import_members(
+            SYS,
+            a,
+            file.as_bytes(),
+            &ImportOptions::default(),
+            ImportMode::ValidRowsOnly,
+            today(),
+            &|done, total| seen.lock().unwrap().push((done, total)),
+        )
+        .await
+        .unwrap();
+    let imported = (n - 1) as usize;
+    assert_eq!((report.imported, report.skipped_rows), (imported, 1));
+    assert_eq!(
+        (report.organisations_created, report.organisations_reused),
+        (imported - 1, 1)
+    );
+    let seen = seen.into_inner().unwrap();
+    assert!(seen.len() > 1, "{seen:?}");
+    assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
+    assert_eq!(seen.last(), Some(&(imported, imported)));
+
+    // Every row, as the export reads it back: category, joining date and representative.
+    let keys: std::collections::HashMap<String, String> =
+        categories().into_iter().map(|c| (c.name, c.key)).collect();
+    let mut got: Vec<_> = store
+        .member_rows(a)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.name, r.category, r.joined, r.representative, r.phone))
+        .collect();
+    got.sort();
+    let mut want: Vec<_> = (1..=n)
+        .filter(|&i| i != bad)
+        .map(|i| {
+            let rep = (i % 4 != 0).then(|| format!("代表{i}"));
+            let phone = (i % 4 != 0).then(|| format!("023-6300{i:04}"));
+            (
+                name(i),
+                keys[category(i)].clone(),
+                day(&joined(i)),
+                rep,
+                phone,
+            )
+        })
+        .collect();
+    want.sort();
+    assert_eq!(got.len(), want.len());
+    assert!(
+        got == want,
+        "first difference: {:?}",
+        got.iter().zip(&want).find(|(g, w)| g != w)
+    );
+
+    let admitted = store
+        .list_memberships(
+            a,
+            &federa_store::MembershipFilter {
+                status: Some(MemberStatus::Admitted),
+                ..Default::default()
+            },
+            federa_store::Page::new(0, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(admitted.total, imported as u64);
+    // The first row, the rows either side of a batch boundary, the reused organisation and the
+    // last row: each admitted on its joining date by this import.
+    for i in [1, 7, 5_000, 5_001, 5_002, n] {
+        let hits = store
+            .search_members(
+                a,
+                &MemberQueryInput {
+                    q: Some(name(i)),
+                    ..Default::default()
+                }
+                .validate()
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(hits.items.len(), 1, "row {i}");
+        let hit = &hits.items[0];
+        if i == 7 {
+            assert_eq!(hit.organisation.id, reused.id);
+        }
+        let h = store.member_history(hit.membership_id).await.unwrap();
+        assert_eq!(h.len(), 1, "row {i}");
+        assert_eq!(
+            (h[0].change.to, h[0].change.on, &h[0].change.decision),
+            (
+                MemberStatus::Admitted,
+                day(&joined(i)),
+                &Decision::Import {
+                    batch: report.batch.clone()
+                }
+            ),
+            "row {i}"
+        );
+    }
     assert!(store.verify_audit_chain().await.unwrap().is_intact());
 }
 
