@@ -14,6 +14,7 @@ mod governance_pages;
 mod i18n;
 mod pages;
 mod registry;
+mod succession;
 mod support;
 mod uploads;
 
