@@ -274,6 +274,9 @@ pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Resu
                 title: "第一次会员代表大会".into(),
                 notice_at: datetime!(2026-06-01 09:00 UTC),
                 starts_at: datetime!(2026-06-28 09:00 UTC),
+                place: "重庆市人民大礼堂".into(),
+                notice: String::new(),
+                agenda: Vec::new(),
             },
         )
         .await?
@@ -420,6 +423,9 @@ pub async fn seed(store: &Store, actor: Actor, association: i64) -> anyhow::Resu
                 title: "第一届理事会第一次会议".into(),
                 notice_at: datetime!(2026-06-28 11:45 UTC),
                 starts_at: datetime!(2026-06-28 13:00 UTC),
+                place: "重庆市人民大礼堂".into(),
+                notice: String::new(),
+                agenda: Vec::new(),
             },
         )
         .await?

@@ -36,7 +36,9 @@ impl MeetingRecord {
 }
 
 /// What [`Store::convene_meeting`] needs: which term of which body, a title, when the notice
-/// went out and when the meeting starts.
+/// went out and when the meeting starts; and what the notice says (core
+/// [`Meeting::give_notice`]): the place, its text, the agenda's first items (each may be
+/// empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewMeeting {
     pub body: BodyId,
@@ -44,6 +46,9 @@ pub struct NewMeeting {
     pub title: String,
     pub notice_at: OffsetDateTime,
     pub starts_at: OffsetDateTime,
+    pub place: String,
+    pub notice: String,
+    pub agenda: Vec<String>,
 }
 
 /// A line of a list of meetings.
@@ -86,6 +91,23 @@ fn state_str(s: PollState) -> &'static str {
         PollState::Open => "open",
         PollState::Closed => "closed",
     }
+}
+
+/// A poll's progress from its state and a row of voter sums (n, w, v, vw).
+fn progress_of(poll: PollId, state: &str, row: &sqlx::any::AnyRow) -> GovResult<PollProgress> {
+    let get = |c: &str| -> GovResult<u64> { Ok(row.try_get::<i64, _>(c)? as u64) };
+    Ok(PollProgress {
+        poll,
+        state: if state == "open" {
+            PollState::Open
+        } else {
+            PollState::Closed
+        },
+        entitled: get("n")?,
+        entitled_weight: get("w")?,
+        voted: get("v")?,
+        voted_weight: get("vw")?,
+    })
 }
 
 fn secrecy_str(s: Secrecy) -> &'static str {
@@ -337,6 +359,52 @@ async fn insert_poll(
     .await
 }
 
+/// Empties a stripped poll's voters, votes and ballots, for its rows to fill.
+fn clear_poll_rows(p: &mut Poll) {
+    p.entitled.clear();
+    p.voted.clear();
+    p.named.clear();
+    p.secret.clear();
+}
+
+/// Adds a row of `gov_poll_voters` (voter, cast_by, weight, voted, ballot) to its poll.
+fn add_voter_row(p: &mut Poll, row: &sqlx::any::AnyRow) -> GovResult<()> {
+    let voter = holder_of(&row.try_get::<String, _>("voter")?, "poll_voter")?;
+    let cast_by = holder_of(&row.try_get::<String, _>("cast_by")?, "poll_voter")?;
+    let weight: i64 = row.try_get("weight")?;
+    p.entitled.insert(
+        voter,
+        Entitlement {
+            weight: weight as u64,
+            cast_by,
+        },
+    );
+    if row.try_get::<i64, _>("voted")? != 0 {
+        p.voted.insert(voter);
+    }
+    if let Some(b) = row.try_get::<Option<String>, _>("ballot")? {
+        p.named.insert(voter, serde_json::from_str(&b)?);
+    }
+    Ok(())
+}
+
+/// Adds a row of `gov_ballot_piles` (content, ballots, weight) to its poll.
+fn add_pile_row(p: &mut Poll, row: &sqlx::any::AnyRow) -> GovResult<()> {
+    let content: String = row.try_get("content")?;
+    let ballots: i64 = row.try_get("ballots")?;
+    let weight: i64 = row.try_get("weight")?;
+    if ballots > 0 {
+        p.secret.insert(
+            serde_json::from_str(&content)?,
+            Pile {
+                ballots: ballots as u64,
+                weight: weight as u64,
+            },
+        );
+    }
+    Ok(())
+}
+
 /// Fills a stripped poll with its stored voters, votes and ballots.
 async fn load_poll_rows(tx: &mut Transaction<'static, Any>, p: &mut Poll) -> GovResult<()> {
     let rows = sqlx::query(
@@ -345,45 +413,56 @@ async fn load_poll_rows(tx: &mut Transaction<'static, Any>, p: &mut Poll) -> Gov
     .bind(p.id.0 as i64)
     .fetch_all(&mut **tx)
     .await?;
-    p.entitled.clear();
-    p.voted.clear();
-    p.named.clear();
-    p.secret.clear();
-    for row in rows {
-        let voter = holder_of(&row.try_get::<String, _>("voter")?, "poll_voter")?;
-        let cast_by = holder_of(&row.try_get::<String, _>("cast_by")?, "poll_voter")?;
-        let weight: i64 = row.try_get("weight")?;
-        p.entitled.insert(
-            voter,
-            Entitlement {
-                weight: weight as u64,
-                cast_by,
-            },
-        );
-        if row.try_get::<i64, _>("voted")? != 0 {
-            p.voted.insert(voter);
-        }
-        if let Some(b) = row.try_get::<Option<String>, _>("ballot")? {
-            p.named.insert(voter, serde_json::from_str(&b)?);
-        }
+    clear_poll_rows(p);
+    for row in &rows {
+        add_voter_row(p, row)?;
     }
     let piles =
         sqlx::query("SELECT content, ballots, weight FROM gov_ballot_piles WHERE poll_id = $1")
             .bind(p.id.0 as i64)
             .fetch_all(&mut **tx)
             .await?;
-    for row in piles {
-        let content: String = row.try_get("content")?;
-        let ballots: i64 = row.try_get("ballots")?;
-        let weight: i64 = row.try_get("weight")?;
-        if ballots > 0 {
-            p.secret.insert(
-                serde_json::from_str(&content)?,
-                Pile {
-                    ballots: ballots as u64,
-                    weight: weight as u64,
-                },
-            );
+    for row in &piles {
+        add_pile_row(p, row)?;
+    }
+    Ok(())
+}
+
+/// Fills every poll of a stripped meeting with its voters, votes and ballots: two queries,
+/// whatever the number of polls.
+async fn load_meeting_poll_rows(
+    tx: &mut Transaction<'static, Any>,
+    m: &mut Meeting,
+) -> GovResult<()> {
+    let mut at: BTreeMap<i64, usize> = BTreeMap::new();
+    for (i, p) in m.polls.iter_mut().enumerate() {
+        clear_poll_rows(p);
+        at.insert(p.id.0 as i64, i);
+    }
+    let voters = sqlx::query(
+        "SELECT v.poll_id AS poll_id, v.voter AS voter, v.cast_by AS cast_by,          v.weight AS weight, v.voted AS voted, v.ballot AS ballot          FROM gov_poll_voters v JOIN gov_polls p ON p.id = v.poll_id WHERE p.meeting_id = $1",
+    )
+    .bind(m.id.0 as i64)
+    .fetch_all(&mut **tx)
+    .await?;
+    let piles = sqlx::query(
+        "SELECT b.poll_id AS poll_id, b.content AS content, b.ballots AS ballots,          b.weight AS weight          FROM gov_ballot_piles b JOIN gov_polls p ON p.id = b.poll_id WHERE p.meeting_id = $1",
+    )
+    .bind(m.id.0 as i64)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (rows, add) in [
+        (
+            &voters,
+            add_voter_row as fn(&mut Poll, &sqlx::any::AnyRow) -> GovResult<()>,
+        ),
+        (&piles, add_pile_row),
+    ] {
+        for row in rows.iter() {
+            let poll: i64 = row.try_get("poll_id")?;
+            if let Some(&i) = at.get(&poll) {
+                add(&mut m.polls[i], row)?;
+            }
         }
     }
     Ok(())
@@ -419,6 +498,9 @@ impl Store {
             title,
             notice_at,
             starts_at,
+            place,
+            notice,
+            agenda,
         } = new;
         let (body, term, notice_at, starts_at) = (*body, *term, *notice_at, *starts_at);
         let mut w = self.write().await?;
@@ -431,7 +513,8 @@ impl Store {
         }
         let mut ids = Ids::load(&mut w.tx).await?;
         let id = MeetingId(ids.fresh());
-        let m = Meeting::convene(id, b, t, title.trim(), notice_at, starts_at)?;
+        let mut m = Meeting::convene(id, b, t, title.trim(), notice_at, starts_at)?;
+        m.give_notice(place, notice, agenda)?;
         ids.save(&mut w.tx).await?;
         sqlx::query(
             "INSERT INTO gov_meetings (id, organisation_id, body_id, term_id, title, state, \
@@ -460,7 +543,7 @@ impl Store {
             None::<&()>,
             Some(&serde_json::json!({
                 "organisation_id": org, "body": body, "term": term, "title": m.title,
-                "members": m.members(),
+                "place": m.place, "agenda": m.agenda.len(), "members": m.members(),
             })),
         )
         .await?;
@@ -696,25 +779,15 @@ impl Store {
         let mut p = meeting.poll(poll)?.clone();
         let voter_key = holder_key(voter);
         let entitled = sqlx::query(
-            "SELECT cast_by, weight, voted FROM gov_poll_voters WHERE poll_id = $1 AND voter = $2",
+            "SELECT voter, cast_by, weight, voted, ballot FROM gov_poll_voters \
+             WHERE poll_id = $1 AND voter = $2",
         )
         .bind(poll.0 as i64)
         .bind(&voter_key)
         .fetch_optional(&mut *w.tx)
         .await?;
         if let Some(row) = entitled {
-            let cast_by = holder_of(&row.try_get::<String, _>("cast_by")?, "poll_voter")?;
-            let weight: i64 = row.try_get("weight")?;
-            p.entitled.insert(
-                voter,
-                Entitlement {
-                    weight: weight as u64,
-                    cast_by,
-                },
-            );
-            if row.try_get::<i64, _>("voted")? != 0 {
-                p.voted.insert(voter);
-            }
+            add_voter_row(&mut p, &row)?;
         }
         let quorum = meeting.quorum_of(present as u64, members as u64);
         let receipt = meeting.cast_into(&mut p, quorum, by, voter, ballot.clone())?;
@@ -828,6 +901,47 @@ impl Store {
         })
     }
 
+    /// A meeting with its roll and its polls complete (voters, votes and ballots), as the
+    /// minutes need it: a fixed number of queries, whatever the number of polls.
+    pub async fn get_meeting_with_polls(&self, id: MeetingId) -> GovResult<MeetingRecord> {
+        let mut tx = self.pool.begin().await?;
+        let (org, version, mut meeting) = load_meeting_row(&mut tx, id).await?;
+        meeting.roll = load_roll(&mut tx, id).await?;
+        load_meeting_poll_rows(&mut tx, &mut meeting).await?;
+        tx.commit().await?;
+        Ok(MeetingRecord {
+            organisation_id: org,
+            version,
+            meeting,
+        })
+    }
+
+    /// The progress of every poll of a meeting, by poll, in one query ([`Store::poll_progress`]
+    /// for them all).
+    pub async fn meeting_poll_progress(
+        &self,
+        meeting: MeetingId,
+    ) -> GovResult<BTreeMap<PollId, PollProgress>> {
+        let rows = sqlx::query(
+            "SELECT p.id AS id, p.state AS state, COUNT(v.voter) AS n, \
+             CAST(COALESCE(SUM(v.weight), 0) AS BIGINT) AS w, \
+             CAST(COALESCE(SUM(v.voted), 0) AS BIGINT) AS v, \
+             CAST(COALESCE(SUM(v.voted * v.weight), 0) AS BIGINT) AS vw \
+             FROM gov_polls p LEFT JOIN gov_poll_voters v ON v.poll_id = p.id \
+             WHERE p.meeting_id = $1 GROUP BY p.id, p.state",
+        )
+        .bind(meeting.0 as i64)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let poll = PollId(row.try_get::<i64, _>("id")? as u64);
+                let state: String = row.try_get("state")?;
+                Ok((poll, progress_of(poll, &state, row)?))
+            })
+            .collect()
+    }
+
     /// How many may vote and how many have, without reading every voter.
     pub async fn poll_progress(&self, poll: PollId) -> GovResult<PollProgress> {
         let mut tx = self.pool.begin().await?;
@@ -835,10 +949,8 @@ impl Store {
             .bind(poll.0 as i64)
             .fetch_optional(&mut *tx)
             .await?;
-        let state = match state.as_deref() {
-            Some("open") => PollState::Open,
-            Some(_) => PollState::Closed,
-            None => return Err(GovError::NoSuchPoll { poll }.into()),
+        let Some(state) = state else {
+            return Err(GovError::NoSuchPoll { poll }.into());
         };
         let row = sqlx::query(
             "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(weight), 0) AS BIGINT) AS w, \
@@ -850,14 +962,6 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
-        let get = |c: &str| -> GovResult<u64> { Ok(row.try_get::<i64, _>(c)? as u64) };
-        Ok(PollProgress {
-            poll,
-            state,
-            entitled: get("n")?,
-            entitled_weight: get("w")?,
-            voted: get("v")?,
-            voted_weight: get("vw")?,
-        })
+        progress_of(poll, &state, &row)
     }
 }

@@ -116,6 +116,9 @@ async fn congress_meeting(store: &Store, f: &Fed) -> MeetingId {
                 title: "第一次会员代表大会".into(),
                 notice_at: datetime!(2026-06-01 09:00 UTC),
                 starts_at: datetime!(2026-06-28 09:00 UTC),
+                place: String::new(),
+                notice: String::new(),
+                agenda: Vec::new(),
             },
         )
         .await
@@ -542,6 +545,16 @@ async fn secret_election_keeps_ballots_apart_from_voters(store: Store) {
         round.elected,
         vec![unit(3), unit(4), unit(5), unit(1), unit(2)]
     );
+    // Read at once, every poll of the meeting is as read one by one.
+    let all = store.get_meeting_with_polls(m).await.unwrap().meeting;
+    let progress = store.meeting_poll_progress(m).await.unwrap();
+    assert!(!all.polls.is_empty());
+    assert_eq!(progress.len(), all.polls.len());
+    for p in &all.polls {
+        assert_eq!(*p, store.get_poll(p.id).await.unwrap().poll);
+        assert_eq!(progress[&p.id], store.poll_progress(p.id).await.unwrap());
+    }
+    assert_eq!(progress[&poll].voted, 9);
     store
         .update_meeting(SYS, m, "install", |m, b, _| {
             m.election(election)?.install(b, day)

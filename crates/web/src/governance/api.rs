@@ -21,9 +21,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use federa_core::governance::{
     BallotContent, Body, BodyId, BodyKind, BodyRules, Candidate, DocumentId, DocumentKind,
-    DocumentRef, Election, ElectionId, ElectionRound, Fills, GovError, Holder, Meeting, MeetingId,
-    Method, Motion, MotionId, OfficeKind, ParagraphDiff, Poll, PollId, PollSubject, Receipt,
-    Secrecy, Term, TermId,
+    DocumentRef, ElectionId, ElectionRound, Fills, GovError, Holder, Meeting, MeetingId, Method,
+    MotionId, OfficeKind, ParagraphDiff, Poll, PollId, PollSubject, Receipt, Secrecy, Term, TermId,
 };
 use federa_store::governance::{
     DocumentRecord, GovernanceError, MeetingSummary, NewMeeting, PollProgress, StoredBodies,
@@ -33,6 +32,7 @@ use tally::decision::{Decision, Majority, QuorumCheck};
 use time::{Date, OffsetDateTime};
 use utoipa::{OpenApi, ToSchema};
 
+use super::prepare;
 use crate::auth::{Action, Auth};
 use crate::error::{ApiJson, AppError, ErrorBody};
 use crate::{AppState, now};
@@ -556,6 +556,15 @@ pub struct ConveneInput {
     pub notice_at: String,
     /// RFC 3339
     pub starts_at: String,
+    /// Where the meeting is held.
+    #[serde(default)]
+    pub place: String,
+    /// The notice's text to the members.
+    #[serde(default)]
+    pub notice: String,
+    /// The agenda's first items, in order.
+    #[serde(default)]
+    pub agenda: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -583,18 +592,17 @@ async fn convene(
     ApiJson(input): ApiJson<ConveneInput>,
 ) -> Result<(StatusCode, Json<MeetingView>), AppError> {
     auth.require(Action::RunMeetings(org))?;
-    let title = input.title.trim().to_string();
-    if title.is_empty() {
-        return Err(AppError::invalid("title", "required"));
-    }
     let new = NewMeeting {
         body: input.body,
         term: input.term,
-        title,
+        title: input.title,
         notice_at: parse_time("notice_at", &input.notice_at)?,
         starts_at: parse_time("starts_at", &input.starts_at)?,
+        place: input.place,
+        notice: input.notice,
+        agenda: input.agenda,
     };
-    let r = s.store.convene_meeting(auth.actor(), org, &new).await?;
+    let r = prepare::convene(&s, auth.actor(), org, new).await?;
     Ok((
         StatusCode::CREATED,
         Json(MeetingView {
@@ -866,16 +874,7 @@ async fn add_agenda_item(
     ApiJson(input): ApiJson<AgendaInput>,
 ) -> Result<(StatusCode, Json<Numbered>), AppError> {
     meeting_org(&s, &auth, id, Action::RunMeetings).await?;
-    let title = input.title.trim().to_string();
-    if title.is_empty() {
-        return Err(AppError::invalid("title", "required"));
-    }
-    let n = s
-        .store
-        .update_meeting(auth.actor(), MeetingId(id), "add_agenda_item", |m, _, _| {
-            m.add_agenda_item(&title)
-        })
-        .await?;
+    let n = prepare::add_agenda_item(&s, auth.actor(), MeetingId(id), &input.title).await?;
     Ok((StatusCode::CREATED, Json(Numbered { id: u64::from(n) })))
 }
 
@@ -912,37 +911,14 @@ async fn submit_motion(
     ApiJson(input): ApiJson<MotionInput>,
 ) -> Result<(StatusCode, Json<Numbered>), AppError> {
     let org = meeting_org(&s, &auth, id, Action::RunMeetings).await?;
-    let title = input.title.trim().to_string();
-    if title.is_empty() {
-        return Err(AppError::invalid("title", "required"));
-    }
-    let text = match (input.text, input.document) {
-        (Some(t), _) => t,
-        (None, Some(d)) => {
-            let doc = s.store.get_document(d.document).await?;
-            if doc.organisation_id != org {
-                return Err(AppError::invalid("document", "not_found"));
-            }
-            doc.document.version(d.version)?.paragraphs.clone()
-        }
-        (None, None) => return Err(AppError::MissingField("text".into())),
+    let new = prepare::NewMotion {
+        title: input.title,
+        text: input.text,
+        majority: input.majority,
+        document: input.document,
+        agenda_item: input.agenda_item,
     };
-    let motion = s
-        .store
-        .update_meeting(auth.actor(), MeetingId(id), "submit_motion", |m, _, ids| {
-            let majority = input.majority.unwrap_or(m.rules.majority);
-            let mut motion = Motion::new(MotionId(ids.fresh()), &title, text, majority);
-            if let Some(d) = input.document {
-                motion = motion.adopting(d);
-            }
-            let mid = motion.id;
-            m.submit(motion)?;
-            if let Some(item) = input.agenda_item {
-                m.put_on_agenda(mid, item)?;
-            }
-            Ok(mid)
-        })
-        .await?;
+    let motion = prepare::submit_motion(&s, auth.actor(), org, MeetingId(id), new).await?;
     Ok((StatusCode::CREATED, Json(Numbered { id: motion.0 })))
 }
 
@@ -1002,19 +978,15 @@ async fn propose_amendment(
     ApiJson(input): ApiJson<AmendmentInput>,
 ) -> Result<(StatusCode, Json<AmendmentView>), AppError> {
     meeting_org(&s, &auth, id, Action::RunMeetings).await?;
-    let view = s
-        .store
-        .update_meeting(
-            auth.actor(),
-            MeetingId(id),
-            "propose_amendment",
-            |m, _, _| {
-                let mo = m.motion_mut(MotionId(motion))?;
-                let number = mo.propose_amendment(input.paragraph, &input.text)?;
-                Ok((number, mo.amendments[number].diff()))
-            },
-        )
-        .await?;
+    let view = prepare::propose_amendment(
+        &s,
+        auth.actor(),
+        MeetingId(id),
+        MotionId(motion),
+        input.paragraph,
+        &input.text,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(AmendmentView {
@@ -1166,28 +1138,15 @@ async fn add_election(
     ApiJson(input): ApiJson<ElectionInput>,
 ) -> Result<(StatusCode, Json<Numbered>), AppError> {
     meeting_org(&s, &auth, id, Action::RunMeetings).await?;
-    if input.seats == 0 {
-        return Err(AppError::invalid("seats", "out_of_range"));
-    }
-    let e = s
-        .store
-        .update_meeting(auth.actor(), MeetingId(id), "add_election", |m, b, ids| {
-            if b.term(input.term)?.body != input.body {
-                return Err(GovError::NoSuchTerm { term: input.term });
-            }
-            let e = Election::new(
-                ElectionId(ids.fresh()),
-                input.body,
-                input.term,
-                input.fills,
-                input.seats,
-                input.method,
-            );
-            let eid = e.id;
-            m.add_election(e, input.agenda_item)?;
-            Ok(eid)
-        })
-        .await?;
+    let new = prepare::NewElection {
+        body: input.body,
+        term: input.term,
+        fills: input.fills,
+        seats: input.seats,
+        method: input.method,
+        agenda_item: input.agenda_item,
+    };
+    let e = prepare::add_election(&s, auth.actor(), MeetingId(id), new).await?;
     Ok((StatusCode::CREATED, Json(Numbered { id: e.0 })))
 }
 
@@ -1211,18 +1170,15 @@ async fn nominate(
     ApiJson(input): ApiJson<NominateInput>,
 ) -> Result<(StatusCode, Json<Done>), AppError> {
     meeting_org(&s, &auth, id, Action::RunMeetings).await?;
-    let name = input.name.trim().to_string();
-    if name.is_empty() {
-        return Err(AppError::invalid("name", "required"));
-    }
-    s.store
-        .update_meeting(auth.actor(), MeetingId(id), "nominate", |m, b, _| {
-            let on = m.starts_at.date();
-            m.election_mut(ElectionId(election))?
-                .nominate(b, input.holder, &name, on)?;
-            Ok(input.holder)
-        })
-        .await?;
+    prepare::nominate(
+        &s,
+        auth.actor(),
+        MeetingId(id),
+        ElectionId(election),
+        input.holder,
+        &input.name,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(Done { ok: true })))
 }
 

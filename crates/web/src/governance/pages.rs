@@ -22,30 +22,47 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use federa_core::governance::minutes::{self, Minutes, Names, RoundTable};
 use federa_core::governance::{
-    BallotContent, BallotForm, Bodies, BodyId, Change, DocumentId, ElectionId, ElectionState,
-    Fills, GovError, Holder, Meeting, MeetingId, MeetingState, Method, MotionId, MotionState,
-    OfficeKind, ParagraphDiff, Poll, PollId, PollState, PollSubject, Secrecy, VersionStatus,
+    BallotContent, BallotForm, Bodies, BodyId, Change, DocumentId, DocumentRef, ElectionId,
+    ElectionState, Fills, GovError, Holder, Meeting, MeetingId, MeetingState, Method, MotionId,
+    MotionState, OfficeKind, ParagraphDiff, Poll, PollId, PollState, PollSubject, Secrecy, TermId,
+    VersionStatus,
 };
 use federa_core::registry::stats::table_csv;
-use federa_store::governance::{GovernanceError, holder_key, parse_holder};
+use federa_store::governance::{GovernanceError, PollProgress, holder_key, parse_holder};
 use federa_store::{MembershipFilter, Page};
 use tally::decision::{Base, Choice, Comparison, Fraction, Majority, Quorum, QuorumCheck};
 use tally::stv::StvMethod;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use super::prepare::{self, NewElection, NewMotion, Refusal};
 use crate::AppState;
 use crate::auth::{Action, Auth};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::pages::{Ctx, PageCtx, all_memberships, download, render, static_file};
+use crate::pages::{Ctx, PageCtx, all_memberships, download, field_message, render, static_file};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/static/governance.js", get(live_js))
         .route("/governance", get(index_page))
         .route("/organisations/{id}/governance", get(org_page))
+        .route(
+            "/organisations/{id}/governance/meetings",
+            post(convene_form),
+        )
         .route("/governance/meetings/{id}", get(meeting_page))
+        .route("/governance/meetings/{id}/agenda", post(agenda_form))
+        .route("/governance/meetings/{id}/motions", post(motion_form))
+        .route(
+            "/governance/meetings/{id}/motions/{mid}/amendments",
+            post(amendment_form),
+        )
+        .route("/governance/meetings/{id}/elections", post(election_form))
+        .route(
+            "/governance/meetings/{id}/elections/{eid}/candidates",
+            post(nominate_form),
+        )
         .route("/governance/meetings/{id}/attendance", post(attendance))
         .route("/governance/meetings/{id}/control", post(control))
         .route(
@@ -351,12 +368,20 @@ async fn load_meeting(s: &AppState, id: u64) -> Result<(i64, Meeting), AppError>
 
 /// The meeting with its polls complete (voters, and ballots once closed), for the minutes.
 async fn load_full_meeting(s: &AppState, id: u64) -> Result<(i64, Meeting), AppError> {
-    let (org, mut m) = load_meeting(s, id).await?;
-    for p in m.polls.iter_mut() {
-        let full = s.store.get_poll(p.id).await.map_err(store_err)?;
-        *p = full.poll;
-    }
-    Ok((org, m))
+    let r = s
+        .store
+        .get_meeting_with_polls(MeetingId(id))
+        .await
+        .map_err(store_err)?;
+    Ok((r.organisation_id, r.meeting))
+}
+
+/// The progress of every poll of meeting `id`, read at once.
+async fn poll_progress(s: &AppState, id: u64) -> Result<BTreeMap<PollId, PollProgress>, AppError> {
+    s.store
+        .meeting_poll_progress(MeetingId(id))
+        .await
+        .map_err(store_err)
 }
 
 async fn delegate_holders(s: &AppState, auth: &Auth, org: i64) -> Vec<Holder> {
@@ -540,6 +565,28 @@ struct OrgPage {
     bodies: Vec<BodyView>,
     meetings: Vec<MeetingLine>,
     documents: Vec<(u64, String, String)>,
+    /// The secretariat convenes meetings here.
+    can_manage: bool,
+    terms: Vec<(String, String)>,
+}
+
+/// The terms a meeting or an election can be of, as the forms offer them (`body:term`).
+fn term_choices(l: Locale, bodies: &Bodies) -> Vec<(String, String)> {
+    bodies
+        .terms
+        .iter()
+        .rev()
+        .map(|t| {
+            let heading = l.fill(
+                "gov.term.heading",
+                &[
+                    ("number", &t.number.to_string()),
+                    ("body", &body_name(bodies, t.body)),
+                ],
+            );
+            (format!("{}:{}", t.body.0, t.id.0), heading)
+        })
+        .collect()
 }
 
 async fn org_page(
@@ -682,6 +729,8 @@ async fn org_page(
         .collect();
     Ok(render(
         &OrgPage {
+            can_manage: auth.may(Action::RunMeetings(org)),
+            terms: term_choices(l, &bodies),
             c,
             org_id: org,
             org_name: o.name,
@@ -744,16 +793,19 @@ pub struct PollLine {
 }
 
 impl PollLine {
-    /// A poll as listed, with how many of those entitled have voted so far; the viewer may
-    /// vote in it while it is open and `may_vote` says they hold a vote.
-    async fn of(
-        s: &AppState,
+    /// A poll as listed, with how many of those entitled have voted so far (from `progress`,
+    /// the meeting's polls' progress read at once); the viewer may vote in it while it is open
+    /// and `may_vote` says they hold a vote.
+    fn of(
         l: Locale,
         p: &Poll,
+        progress: &BTreeMap<PollId, PollProgress>,
         (subject, href): (String, String),
         may_vote: bool,
     ) -> Result<PollLine, AppError> {
-        let progress = s.store.poll_progress(p.id).await.map_err(store_err)?;
+        let progress = progress
+            .get(&p.id)
+            .ok_or_else(|| AppError::NotFound(format!("poll {}", p.id)))?;
         let open = p.state == PollState::Open;
         Ok(PollLine {
             id: p.id.0,
@@ -796,6 +848,13 @@ struct MeetingPage {
     mine_absent: Vec<(String, String)>,
     approvable: Vec<(u64, String)>,
     live: bool,
+    /// The notice's own words.
+    notice: String,
+    /// The secretariat prepares the meeting (agenda, motions, elections) until it closes.
+    preparing: bool,
+    terms: Vec<(String, String)>,
+    /// The documents a motion may adopt, each at its latest version (`document:version`).
+    document_versions: Vec<(String, String)>,
 }
 
 fn poll_subject(l: Locale, m: &Meeting, subject: &PollSubject) -> (String, String) {
@@ -914,9 +973,10 @@ async fn meeting_page(
     // The viewer casts for a holder present (or whose proxy a holder of theirs carries) when
     // the poll opened.
     let holds_vote = mine.iter().any(|h| m.roll.contains_key(h));
+    let progress = poll_progress(&s, id).await?;
     for p in &m.polls {
         let subject = poll_subject(l, &m, &p.subject);
-        polls.push(PollLine::of(&s, l, p, subject, holds_vote).await?);
+        polls.push(PollLine::of(l, p, &progress, subject, holds_vote)?);
     }
     let approvable = if can_manage && open {
         s.store
@@ -946,8 +1006,30 @@ async fn meeting_page(
             l.fill("gov.meeting.meeting_n", &[("id", &by.to_string())]),
         ));
     }
-    let live = q.get("live").is_some_and(|v| v == "1")
-        || (matches!(m.state, MeetingState::Convened | MeetingState::Open) && !can_manage);
+    let in_session = matches!(m.state, MeetingState::Convened | MeetingState::Open);
+    let live = q.get("live").is_some_and(|v| v == "1") || (in_session && !can_manage);
+    if !m.place.is_empty() {
+        facts.push((l.t("gov.meeting.place").into(), m.place.clone()));
+    }
+    let preparing = can_manage && in_session;
+    let document_versions = if preparing {
+        s.store
+            .list_documents(org)
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .filter_map(|d| {
+                let v = d.document.versions.last()?.number;
+                let label = l.fill(
+                    "gov.prepare.document_version",
+                    &[("document", &d.document.title), ("version", &v.to_string())],
+                );
+                Some((format!("{}:{v}", d.document.id.0), label))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(
         &MeetingPage {
             quorum: quorum_view(l, &m.quorum()),
@@ -973,6 +1055,14 @@ async fn meeting_page(
             mine_absent,
             approvable,
             live,
+            preparing,
+            terms: if preparing {
+                term_choices(l, &bodies)
+            } else {
+                Vec::new()
+            },
+            document_versions,
+            notice: m.notice.clone(),
             c,
         },
         StatusCode::OK,
@@ -1192,6 +1282,328 @@ async fn approve_minutes(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Preparing a meeting: the secretariat's forms. The steps are `prepare`'s, which the API takes
+// too; a handler reads the form, takes the step and answers.
+
+/// Answers a preparation form: on to `to` once done; a refusal in words, with a way `back`.
+async fn prepared<T>(
+    s: &AppState,
+    c: Ctx,
+    org: i64,
+    r: Result<T, Refusal>,
+    to: impl FnOnce(T) -> String,
+    back: String,
+) -> Result<Response, AppError> {
+    match r {
+        Ok(v) => Ok(Redirect::to(&to(v)).into_response()),
+        Err(Refusal::Rule(e)) => refused(s, c, Some(org), e, back).await,
+        Err(Refusal::Input(e)) => input_refused(c, e, back),
+    }
+}
+
+/// A field of a form refused: the field's label and what is wrong with it.
+fn input_refused(c: Ctx, e: AppError, back: String) -> Result<Response, AppError> {
+    let l = c.locale;
+    let label = |f: &str| {
+        let key = format!("gov.field.{f}");
+        if l.has(&key) {
+            l.t(&key).to_string()
+        } else {
+            f.to_string()
+        }
+    };
+    let message = match &e {
+        AppError::Invalid(es) => es
+            .iter()
+            .map(|x| {
+                let why = field_message(l, x, Some("gov.field_error."));
+                format!("{}: {why}", label(&x.field))
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        AppError::MissingField(f) => format!("{}: {}", label(f), l.t("field.required")),
+        _ => return Err(e),
+    };
+    let status = e.status();
+    Ok(render(
+        &Refused {
+            c,
+            error_code: e.code(),
+            message,
+            back,
+        },
+        status,
+    ))
+}
+
+/// The trimmed text of `k`, empty when the form left it out.
+fn text<'a>(form: &'a HashMap<String, String>, k: &str) -> &'a str {
+    form.get(k).map_or("", |v| v.trim())
+}
+
+/// The lines of a text area that hold something: agenda items, paragraphs.
+fn lines(form: &HashMap<String, String>, k: &str) -> Vec<String> {
+    text(form, k)
+        .lines()
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A pair of ids `a:b`, as the forms' choices of a body's term or a document's version carry.
+fn id_pair(form: &HashMap<String, String>, k: &str) -> Result<(u64, u64), AppError> {
+    text(form, k)
+        .split_once(':')
+        .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
+        .ok_or_else(|| AppError::invalid(k, "unknown_value"))
+}
+
+/// A time typed in `k` (UTC, as the pages show times): the browser's `YYYY-MM-DDTHH:MM`, or
+/// RFC 3339; `None` when left empty.
+fn form_time(form: &HashMap<String, String>, k: &str) -> Result<Option<OffsetDateTime>, AppError> {
+    let v = text(form, k);
+    if v.is_empty() {
+        return Ok(None);
+    }
+    if let Ok(t) = OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339) {
+        return Ok(Some(t));
+    }
+    let local = format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    time::PrimitiveDateTime::parse(v, &local)
+        .map(|t| Some(t.assume_utc()))
+        .map_err(|_| AppError::invalid(k, "invalid_time"))
+}
+
+/// The organisation of meeting `id`, once the caller is found to run its meetings.
+async fn secretariat_of(s: &AppState, auth: &Auth, id: u64) -> Result<i64, AppError> {
+    let org = s
+        .store
+        .meeting_organisation(MeetingId(id))
+        .await
+        .map_err(store_err)?;
+    auth.require(Action::RunMeetings(org))?;
+    Ok(org)
+}
+
+/// Convenes a meeting of a body's term, with its notice and agenda (one item a line).
+async fn convene_form(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(org): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    auth.require(Action::RunMeetings(org))?;
+    let r = async {
+        let (body, term) = id_pair(&form, "term")?;
+        let starts_at = form_time(&form, "starts_at")?
+            .ok_or_else(|| AppError::invalid("starts_at", "required"))?;
+        let new = federa_store::governance::NewMeeting {
+            body: BodyId(body),
+            term: TermId(term),
+            title: text(&form, "title").into(),
+            notice_at: form_time(&form, "notice_at")?.unwrap_or_else(crate::now),
+            starts_at,
+            place: text(&form, "place").into(),
+            notice: text(&form, "notice").into(),
+            agenda: lines(&form, "agenda"),
+        };
+        prepare::convene(&s, auth.actor(), org, new).await
+    }
+    .await;
+    let to = |m: federa_store::governance::MeetingRecord| {
+        format!("/governance/meetings/{}", m.meeting.id)
+    };
+    prepared(
+        &s,
+        c,
+        org,
+        r,
+        to,
+        format!("/organisations/{org}/governance"),
+    )
+    .await
+}
+
+/// Adds an agenda item.
+async fn agenda_form(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let org = secretariat_of(&s, &auth, id).await?;
+    let r = prepare::add_agenda_item(&s, auth.actor(), MeetingId(id), text(&form, "title")).await;
+    let back = format!("/governance/meetings/{id}");
+    prepared(&s, c, org, r, |_| back.clone(), back.clone()).await
+}
+
+/// Puts a motion on an agenda item: its text typed (a paragraph a line), or a document's
+/// version to adopt.
+async fn motion_form(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let org = secretariat_of(&s, &auth, id).await?;
+    let r = async {
+        let document = match text(&form, "document") {
+            "" => None,
+            _ => {
+                let (document, version) = id_pair(&form, "document")?;
+                Some(DocumentRef {
+                    document: DocumentId(document),
+                    version: u32::try_from(version)
+                        .map_err(|_| AppError::invalid("document", "unknown_value"))?,
+                })
+            }
+        };
+        let paragraphs = lines(&form, "text");
+        let new = NewMotion {
+            title: text(&form, "title").into(),
+            text: (!paragraphs.is_empty()).then_some(paragraphs),
+            majority: None,
+            document,
+            agenda_item: Some(form_number(&form, "item")?),
+        };
+        prepare::submit_motion(&s, auth.actor(), org, MeetingId(id), new).await
+    }
+    .await;
+    let to = |m: MotionId| format!("/governance/meetings/{id}/motions/{m}");
+    prepared(&s, c, org, r, to, format!("/governance/meetings/{id}")).await
+}
+
+/// Proposes an amendment to a paragraph of a motion; the motion's page shows its diff.
+async fn amendment_form(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path((id, mid)): Path<(u64, u64)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let org = secretariat_of(&s, &auth, id).await?;
+    let page = format!("/governance/meetings/{id}/motions/{mid}");
+    let r = async {
+        // The form numbers paragraphs from 1, as the motion's page shows them.
+        let paragraph = form_number(&form, "paragraph")?
+            .checked_sub(1)
+            .ok_or_else(|| AppError::invalid("paragraph", "out_of_range"))?;
+        let (motion, amended) = (MotionId(mid), text(&form, "text"));
+        prepare::propose_amendment(
+            &s,
+            auth.actor(),
+            MeetingId(id),
+            motion,
+            paragraph as usize,
+            amended,
+        )
+        .await
+    }
+    .await;
+    prepared(&s, c, org, r, |_| page.clone(), page.clone()).await
+}
+
+/// A number typed or chosen in `k`.
+fn form_number(form: &HashMap<String, String>, k: &str) -> Result<u32, AppError> {
+    text(form, k)
+        .parse()
+        .map_err(|_| AppError::invalid(k, "required"))
+}
+
+/// The counting methods the election form offers, by the value it sends.
+fn method_of(v: &str) -> Option<Method> {
+    Some(match v {
+        "approval_majority" => Method::APPROVAL_MAJORITY,
+        "approval_most" => Method::Approval { threshold: None },
+        "block" => Method::Block,
+        "irv" => Method::Irv,
+        "stv_scottish" => Method::Stv {
+            method: StvMethod::Scottish,
+        },
+        "stv_meek" => Method::Stv {
+            method: StvMethod::Meek,
+        },
+        "stv_wigm" => Method::Stv {
+            method: StvMethod::Wigm,
+        },
+        _ => return None,
+    })
+}
+
+/// What an election fills, by the value the form sends: `seats`, or an office.
+fn fills_of(v: &str) -> Option<Fills> {
+    match v {
+        "seats" => Some(Fills::Seats),
+        _ => serde_json::from_value::<OfficeKind>(serde_json::Value::String(v.into()))
+            .ok()
+            .map(|office| Fills::Office { office }),
+    }
+}
+
+/// Adds an election to an agenda item; nominations open.
+async fn election_form(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(id): Path<u64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let org = secretariat_of(&s, &auth, id).await?;
+    let r = async {
+        let (body, term) = id_pair(&form, "term")?;
+        let new = NewElection {
+            body: BodyId(body),
+            term: TermId(term),
+            fills: fills_of(text(&form, "fills"))
+                .ok_or_else(|| AppError::invalid("fills", "unknown_value"))?,
+            seats: form_number(&form, "seats")?,
+            method: method_of(text(&form, "method"))
+                .ok_or_else(|| AppError::invalid("method", "unknown_value"))?,
+            agenda_item: form_number(&form, "item")?,
+        };
+        prepare::add_election(&s, auth.actor(), MeetingId(id), new).await
+    }
+    .await;
+    let to = |e: ElectionId| format!("/governance/meetings/{id}/elections/{e}");
+    prepared(&s, c, org, r, to, format!("/governance/meetings/{id}")).await
+}
+
+/// Nominates a candidate, under the name typed or else the holder's own; an ineligible one is
+/// refused with the rule it breaks.
+async fn nominate_form(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path((id, eid)): Path<(u64, u64)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let org = secretariat_of(&s, &auth, id).await?;
+    let holder = form_holder(&form, "holder")?;
+    let name = match text(&form, "name") {
+        "" => {
+            let names = names_for(&s, org, std::iter::once(holder), c.locale).await;
+            holder_name(&names, c.locale, holder)
+        }
+        typed => typed.to_string(),
+    };
+    let r = prepare::nominate(
+        &s,
+        auth.actor(),
+        MeetingId(id),
+        ElectionId(eid),
+        holder,
+        &name,
+    )
+    .await;
+    let page = format!("/governance/meetings/{id}/elections/{eid}");
+    prepared(&s, c, org, r, |_| page.clone(), page.clone()).await
+}
+
+// ---------------------------------------------------------------------------------------------
 // A motion
 
 pub struct DecisionView {
@@ -1241,6 +1653,7 @@ fn decision_view(l: Locale, d: &tally::decision::Decision) -> DecisionView {
 struct MotionPage {
     c: Ctx,
     meeting_id: u64,
+    mid: u64,
     meeting_title: String,
     title: String,
     state_code: &'static str,
@@ -1254,6 +1667,9 @@ struct MotionPage {
     poll: Option<PollLine>,
     decision: Option<DecisionView>,
     live: bool,
+    /// The secretariat may propose amendments: the paragraphs (numbered from 1, and one more
+    /// to add a paragraph) with their start.
+    amend: Vec<(usize, String)>,
 }
 
 async fn motion_page(
@@ -1290,13 +1706,29 @@ async fn motion_page(
     let poll = match mo.poll.and_then(|p| m.poll(p).ok()) {
         Some(p) => {
             let subject = (secrecy(l, p.secrecy), String::new());
-            Some(PollLine::of(&s, l, p, subject, !mine.is_empty()).await?)
+            let progress = poll_progress(&s, id).await?;
+            Some(PollLine::of(l, p, &progress, subject, !mine.is_empty())?)
         }
         None => None,
     };
     let live = poll.as_ref().is_some_and(|p| p.open);
+    let amendable = matches!(mo.state, MotionState::Submitted | MotionState::OnAgenda);
+    let amend = if amendable && auth.may(Action::RunMeetings(org)) {
+        let start = |p: &String| p.chars().take(24).collect::<String>();
+        mo.text
+            .iter()
+            .map(start)
+            .chain([l.t("gov.prepare.new_paragraph").to_string()])
+            .enumerate()
+            .map(|(i, t)| (i + 1, t))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(
         &MotionPage {
+            amend,
+            mid,
             meeting_id: id,
             meeting_title: m.title.clone(),
             title: mo.title.clone(),
@@ -1357,6 +1789,7 @@ pub struct RoundView {
 struct ElectionPage {
     c: Ctx,
     meeting_id: u64,
+    eid: u64,
     meeting_title: String,
     heading: String,
     state: String,
@@ -1366,6 +1799,8 @@ struct ElectionPage {
     rounds: Vec<RoundView>,
     elected: Vec<String>,
     live: bool,
+    /// While nominations are open, the secretariat's choice of member units not yet standing.
+    nominees: Vec<(String, String)>,
 }
 
 async fn election_page(
@@ -1381,7 +1816,13 @@ async fn election_page(
         .election(ElectionId(eid))
         .map_err(|_| AppError::NotFound(format!("election {eid}")))?;
     let bodies = s.store.bodies(org).await.map_err(store_err)?.bodies;
-    let names = names_for(&s, org, std::iter::empty(), l).await;
+    // The member units, and whoever sits in a body (who may stand where it draws from).
+    let seated: Vec<Holder> = bodies
+        .terms
+        .iter()
+        .flat_map(|t| t.seats.iter().map(|x| x.holder))
+        .collect();
+    let names = names_for(&s, org, seated.into_iter(), l).await;
     let mine = delegate_holders(&s, &auth, org).await;
     let mut eligibility = Vec::new();
     match &e.fills {
@@ -1438,6 +1879,7 @@ async fn election_page(
     };
     let mut rounds = Vec::new();
     let mut live = false;
+    let progress = poll_progress(&s, id).await?;
     for r in &e.rounds {
         let cand_names: Vec<String> = r
             .candidates
@@ -1452,7 +1894,7 @@ async fn election_page(
         let poll = match m.poll(r.poll) {
             Ok(p) => {
                 let subject = (secrecy(l, p.secrecy), String::new());
-                let line = PollLine::of(&s, l, p, subject, !mine.is_empty()).await?;
+                let line = PollLine::of(l, p, &progress, subject, !mine.is_empty())?;
                 live |= line.open;
                 Some(line)
             }
@@ -1518,8 +1960,19 @@ async fn election_page(
         ),
     ];
     let elected = e.elected.iter().map(elected_name).collect();
+    let nominees = if e.state == ElectionState::Nominating && auth.may(Action::RunMeetings(org)) {
+        names
+            .iter()
+            .filter(|(h, _)| !e.candidates.iter().any(|x| x.holder == **h))
+            .map(|(h, n)| (holder_key(*h), n.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(render(
         &ElectionPage {
+            nominees,
+            eid,
             meeting_id: id,
             meeting_title: m.title.clone(),
             heading: election_heading(l, e, &bodies),
@@ -1986,6 +2439,7 @@ pub struct MinutesView {
 pub struct MinItem {
     pub heading: String,
     pub motions: Vec<MinMotion>,
+    pub elections: Vec<MinElection>,
 }
 
 pub struct MinMotion {
@@ -2111,18 +2565,57 @@ fn minutes_view(l: Locale, m: &Minutes) -> MinutesView {
             })
             .unwrap_or_default(),
     };
+    let election = |e: &minutes::ElectionRecord| MinElection {
+        heading: {
+            let what = match &e.fills {
+                Fills::Seats => e.body_name.clone(),
+                Fills::Office { office: k } => office(l, k),
+            };
+            l.fill(
+                "gov.election.heading",
+                &[("what", &what), ("seats", &e.seats.to_string())],
+            )
+        },
+        method: method(l, &e.method),
+        candidates: e
+            .candidates
+            .iter()
+            .map(|x| x.name.clone())
+            .collect::<Vec<_>>()
+            .join("、"),
+        rounds: e
+            .rounds
+            .iter()
+            .map(|r| MinRound {
+                heading: l.fill(
+                    "gov.round.heading",
+                    &[
+                        ("round", &r.number.to_string()),
+                        ("seats", &r.seats.to_string()),
+                        ("candidates", &r.candidates.len().to_string()),
+                    ],
+                ),
+                poll: r.poll.as_ref().map(|p| poll_sentence(l, p)),
+                table: r.table.as_ref().map(|t| table_view(l, t)),
+                elected: r.elected.join("、"),
+            })
+            .collect(),
+        elected: e.elected.join("、"),
+    };
     let mut items: Vec<MinItem> = m
         .items
         .iter()
         .map(|i| MinItem {
             heading: format!("{}. {}", i.number, i.title),
             motions: i.motions.iter().map(motion).collect(),
+            elections: i.elections.iter().map(election).collect(),
         })
         .collect();
     if !m.unscheduled.is_empty() {
         items.push(MinItem {
             heading: l.t("gov.min.unscheduled").into(),
             motions: m.unscheduled.iter().map(motion).collect(),
+            elections: Vec::new(),
         });
     }
     MinutesView {
@@ -2168,47 +2661,7 @@ fn minutes_view(l: Locale, m: &Minutes) -> MinutesView {
             ],
         ),
         items,
-        elections: m
-            .elections
-            .iter()
-            .map(|e| MinElection {
-                heading: {
-                    let what = match &e.fills {
-                        Fills::Seats => e.body_name.clone(),
-                        Fills::Office { office: k } => office(l, k),
-                    };
-                    l.fill(
-                        "gov.election.heading",
-                        &[("what", &what), ("seats", &e.seats.to_string())],
-                    )
-                },
-                method: method(l, &e.method),
-                candidates: e
-                    .candidates
-                    .iter()
-                    .map(|x| x.name.clone())
-                    .collect::<Vec<_>>()
-                    .join("、"),
-                rounds: e
-                    .rounds
-                    .iter()
-                    .map(|r| MinRound {
-                        heading: l.fill(
-                            "gov.round.heading",
-                            &[
-                                ("round", &r.number.to_string()),
-                                ("seats", &r.seats.to_string()),
-                                ("candidates", &r.candidates.len().to_string()),
-                            ],
-                        ),
-                        poll: r.poll.as_ref().map(|p| poll_sentence(l, p)),
-                        table: r.table.as_ref().map(|t| table_view(l, t)),
-                        elected: r.elected.join("、"),
-                    })
-                    .collect(),
-                elected: e.elected.join("、"),
-            })
-            .collect(),
+        elections: m.elections.iter().map(election).collect(),
     }
 }
 
@@ -2303,41 +2756,50 @@ fn pdf_lines(l: Locale, v: &MinutesView) -> Vec<super::minutes_pdf::Line> {
                 out.push(Line::text(r.clone(), 12.0));
             }
         }
+        for e in &item.elections {
+            pdf_election(l, e, &mut out);
+        }
     }
     for e in &v.elections {
-        out.push(Line::heading(e.heading.clone(), 11.5));
-        out.push(Line::text(
-            format!("{}: {}", l.t("gov.election.method"), e.method),
-            0.0,
-        ));
-        out.push(Line::text(
-            format!("{}: {}", l.t("gov.election.candidates"), e.candidates),
-            0.0,
-        ));
-        for r in &e.rounds {
-            out.push(Line::text(r.heading.clone(), 6.0));
-            if let Some(p) = &r.poll {
-                out.push(Line::text(p.clone(), 12.0));
-            }
-            if let Some(t) = &r.table {
-                for (name, votes, status, _) in &t.rows {
-                    out.push(Line::text(
-                        format!("{name}: {} — {status}", votes.join(" → ")),
-                        12.0,
-                    ));
-                }
-            }
-            out.push(Line::text(
-                format!("{}: {}", l.t("gov.election.elected"), r.elected),
-                12.0,
-            ));
-        }
-        out.push(Line::text(
-            format!("{}: {}", l.t("gov.election.elected"), e.elected),
-            0.0,
-        ));
+        pdf_election(l, e, &mut out);
     }
     out
+}
+
+/// An election in the PDF's lines: its method, candidates, each round's count, the elected.
+fn pdf_election(l: Locale, e: &MinElection, out: &mut Vec<super::minutes_pdf::Line>) {
+    use super::minutes_pdf::Line;
+    out.push(Line::heading(e.heading.clone(), 11.5));
+    out.push(Line::text(
+        format!("{}: {}", l.t("gov.election.method"), e.method),
+        0.0,
+    ));
+    out.push(Line::text(
+        format!("{}: {}", l.t("gov.election.candidates"), e.candidates),
+        0.0,
+    ));
+    for r in &e.rounds {
+        out.push(Line::text(r.heading.clone(), 6.0));
+        if let Some(p) = &r.poll {
+            out.push(Line::text(p.clone(), 12.0));
+        }
+        if let Some(t) = &r.table {
+            for (name, votes, status, _) in &t.rows {
+                out.push(Line::text(
+                    format!("{name}: {} — {status}", votes.join(" → ")),
+                    12.0,
+                ));
+            }
+        }
+        out.push(Line::text(
+            format!("{}: {}", l.t("gov.election.elected"), r.elected),
+            12.0,
+        ));
+    }
+    out.push(Line::text(
+        format!("{}: {}", l.t("gov.election.elected"), e.elected),
+        0.0,
+    ));
 }
 
 async fn minutes_pdf(

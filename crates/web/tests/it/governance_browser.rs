@@ -1,6 +1,7 @@
 //! The key governance screens in headless Chromium (through chromedriver and fantoccini): the
 //! secretariat signs in, watches the quorum of the congress, opens it, opens and closes the vote
-//! on the charter and sees its result, then runs the council election and sees its rounds.
+//! on the charter and sees its result, then runs the council election and sees its rounds; and
+//! convenes a meeting and adds an agenda item through the pages' forms.
 //! Each screen is checked for its content and saved as a screenshot under
 //! `tests-output/governance/` at the workspace root. A missing Chromium fails the test.
 
@@ -12,7 +13,7 @@ use federa_store::Actor;
 use tally::decision::Choice;
 
 use crate::governance_pages::{cast_council_ballots, polls as poll_ids, set_up};
-use crate::support::{TestApp, browser_sign_in, chromium, click};
+use crate::support::{TestApp, browser_sign_in, chromium, click, type_into};
 
 fn output_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests-output/governance");
@@ -160,6 +161,56 @@ async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
     text_of(&b, "table.rounds").await;
     shot(&b, "council-rounds-phone-zh.png").await;
 
+    b.close().await.unwrap();
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secretariat_convenes_a_meeting_and_adds_an_agenda_item_in_a_browser() {
+    let app = TestApp::sqlite().await;
+    set_up(&app).await;
+    let (b, _driver) = chromium(1280, 1000).await;
+    let op = format!("/organisations/{}/governance", app.home);
+    browser_sign_in(&b, &app, &format!("/signin?next={op}"), "sec", "#convene").await;
+    b.goto(&app.url(&format!("/lang/zh-CN?back={op}")))
+        .await
+        .unwrap();
+
+    // The notice: the congress's first term is offered first; the times are set as a browser's
+    // date-time picker would set them.
+    text_of(&b, "#convene").await;
+    type_into(&b, "convene-title", "第二次会员代表大会").await;
+    b.execute(
+        "document.getElementById('convene-notice-at').value = '2026-09-01T09:00';\
+         document.getElementById('convene-starts').value = '2026-09-20T09:00';",
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    type_into(&b, "convene-place", "重庆市人民大礼堂").await;
+    type_into(&b, "convene-notice", "请各会员单位派代表准时出席。").await;
+    type_into(&b, "convene-agenda", "审议工作报告").await;
+    shot(&b, "convene-form-zh.png").await;
+    click(&b, "#convene button[type=submit]").await;
+
+    // The meeting page: its notice and agenda; then an item added from the page.
+    let head = text_of(&b, ".head h1").await;
+    assert_eq!(head, "第二次会员代表大会");
+    let facts = text_of(&b, ".facts").await;
+    assert!(facts.contains("重庆市人民大礼堂"), "{facts}");
+    assert!(facts.contains("2026-09-20 09:00 UTC"), "{facts}");
+    type_into(&b, "item-title", "审议财务报告").await;
+    click(&b, "#add-item button[type=submit]").await;
+    b.wait()
+        .for_element(Locator::Css("ol.agenda li[value='2']"))
+        .await
+        .unwrap();
+    let agenda = text_of(&b, "ol.agenda").await;
+    assert!(
+        agenda.contains("审议工作报告") && agenda.contains("审议财务报告"),
+        "{agenda}"
+    );
+    shot(&b, "meeting-prepared-zh.png").await;
     b.close().await.unwrap();
     app.finish().await;
 }

@@ -55,55 +55,7 @@ pub async fn set_up(app: &TestApp) -> Gov {
             .unwrap();
         units.push(Holder::Unit(o.id as u64));
     }
-    let seated = units.clone();
-    let ((congress, council, t1, t2), _) = s
-        .update_bodies(app.home, Actor::System, "set_up", move |b, ids| {
-            let congress = BodyId(ids.fresh());
-            let council = BodyId(ids.fresh());
-            let congress_rules = BodyRules {
-                seats: None,
-                elected_by: None,
-                drawn_from: None,
-                incompatible_with: Vec::new(),
-                quorum: Quorum::TWO_THIRDS,
-                majority: Majority::HALF_OR_MORE_OF_PRESENT,
-                proxies: ProxyRule {
-                    max_per_carrier: 1,
-                    count_as_present: true,
-                },
-                notice_days: 15,
-            };
-            b.bodies.push(Body {
-                id: congress,
-                kind: BodyKind::Congress,
-                name: "会员代表大会".into(),
-                rules: congress_rules.clone(),
-            });
-            b.bodies.push(Body {
-                id: council,
-                kind: BodyKind::Council,
-                name: "理事会".into(),
-                rules: BodyRules {
-                    seats: Some(3),
-                    elected_by: Some(congress),
-                    drawn_from: Some(congress),
-                    majority: Majority::SIMPLE,
-                    proxies: ProxyRule::NONE,
-                    notice_days: 0,
-                    ..congress_rules.clone()
-                },
-            });
-            let day = date!(2026 - 01 - 01);
-            let mut t1 = Term::new(TermId(ids.fresh()), congress, 1, day);
-            t1.fill_seats(&congress_rules, &seated, day, None)?;
-            let t2 = Term::new(TermId(ids.fresh()), council, 1, day);
-            let ids = (congress, council, t1.id, t2.id);
-            b.terms.push(t1);
-            b.terms.push(t2);
-            Ok(ids)
-        })
-        .await
-        .unwrap();
+    let (congress, council, t1, t2) = congress_and_council(app, units.clone()).await;
     let charter = vec![
         "第一条 本会名称为某省互联网联合会。".to_string(),
         "第二条 会员代表大会每五年召开一次。".to_string(),
@@ -134,6 +86,9 @@ pub async fn set_up(app: &TestApp) -> Gov {
                 title: "第一次会员代表大会".into(),
                 notice_at: datetime!(2026-06-01 09:00 UTC),
                 starts_at: datetime!(2026-06-28 09:00 UTC),
+                place: String::new(),
+                notice: String::new(),
+                agenda: Vec::new(),
             },
         )
         .await
@@ -191,6 +146,64 @@ pub async fn set_up(app: &TestApp) -> Gov {
         congress,
         congress_term: t1,
     }
+}
+
+/// A congress in which every one of `seated` sits (two thirds for a quorum, one proxy each,
+/// 15 days' notice) and a council of three drawn from it, each with its first term; returns
+/// (congress, council, congress term, council term).
+pub async fn congress_and_council(
+    app: &TestApp,
+    seated: Vec<Holder>,
+) -> (BodyId, BodyId, TermId, TermId) {
+    let s = &app.store;
+    s.update_bodies(app.home, Actor::System, "set_up", move |b, ids| {
+        let congress = BodyId(ids.fresh());
+        let council = BodyId(ids.fresh());
+        let congress_rules = BodyRules {
+            seats: None,
+            elected_by: None,
+            drawn_from: None,
+            incompatible_with: Vec::new(),
+            quorum: Quorum::TWO_THIRDS,
+            majority: Majority::HALF_OR_MORE_OF_PRESENT,
+            proxies: ProxyRule {
+                max_per_carrier: 1,
+                count_as_present: true,
+            },
+            notice_days: 15,
+        };
+        b.bodies.push(Body {
+            id: congress,
+            kind: BodyKind::Congress,
+            name: "会员代表大会".into(),
+            rules: congress_rules.clone(),
+        });
+        b.bodies.push(Body {
+            id: council,
+            kind: BodyKind::Council,
+            name: "理事会".into(),
+            rules: BodyRules {
+                seats: Some(3),
+                elected_by: Some(congress),
+                drawn_from: Some(congress),
+                majority: Majority::SIMPLE,
+                proxies: ProxyRule::NONE,
+                notice_days: 0,
+                ..congress_rules.clone()
+            },
+        });
+        let day = date!(2026 - 01 - 01);
+        let mut t1 = Term::new(TermId(ids.fresh()), congress, 1, day);
+        t1.fill_seats(&congress_rules, &seated, day, None)?;
+        let t2 = Term::new(TermId(ids.fresh()), council, 1, day);
+        let ids = (congress, council, t1.id, t2.id);
+        b.terms.push(t1);
+        b.terms.push(t2);
+        Ok(ids)
+    })
+    .await
+    .unwrap()
+    .0
 }
 
 async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
@@ -586,6 +599,11 @@ async fn a_meeting_from_sign_in_to_approved_minutes(app: &TestApp) {
         html.contains("重庆日报网: 赞成"),
         "the roll call of a named vote"
     );
+    // The council election is minuted under its agenda item, the second.
+    let item = html.find("<h3>2. 选举第一届理事会</h3>").expect("item 2");
+    let election = html.find("class=\"min-election\"").expect("the election");
+    assert!(item < election, "{html}");
+    assert_eq!(html.matches("class=\"min-election\"").count(), 1);
 
     // The results as CSV.
     let r = app.get(&anon, &format!("{mp}/results.csv")).await;
@@ -617,6 +635,7 @@ async fn a_meeting_from_sign_in_to_approved_minutes(app: &TestApp) {
     );
     assert_eq!(rows.len(), 3 + 4);
     assert!(rows[3..].iter().filter(|r| &r[7] == "elected").count() == 2);
+    assert!(rows[3..].iter().all(|r| &r[0] == "2"), "under item 2");
 
     // The meeting as iCalendar: CRLF lines of at most 75 octets, and it parses.
     let r = app.get(&anon, &format!("{mp}/meeting.ics")).await;
@@ -661,6 +680,9 @@ async fn a_meeting_from_sign_in_to_approved_minutes(app: &TestApp) {
                 title: "第二次会员代表大会".into(),
                 notice_at: datetime!(2026-07-01 09:00 UTC),
                 starts_at: datetime!(2026-07-28 09:00 UTC),
+                place: String::new(),
+                notice: String::new(),
+                agenda: Vec::new(),
             },
         )
         .await
