@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/circulars/{cid}", get(show_circular))
         .route("/api/circulars/{cid}/reminders", post(remind))
+        .route("/api/circulars/{cid}/emails/resend", post(resend_email))
         .route("/api/circulars/{cid}/read", post(read))
         .route("/api/circulars/{cid}/acknowledge", post(acknowledge))
         .route(
@@ -92,6 +93,7 @@ pub fn router() -> Router<AppState> {
         send_circular,
         show_circular,
         remind,
+        resend_email,
         read,
         acknowledge,
         download_attachment,
@@ -423,6 +425,22 @@ async fn show_circular(
     let rec = s.store.get_circular(cid).await?;
     require_manage(&auth, rec.organisation_id)?;
     Ok(Json(rec))
+}
+
+/// Send again the email copies (of the circular and its reminders) whose sending failed; the
+/// copies already sent are not sent again.
+#[utoipa::path(post, path = "/api/circulars/{cid}/emails/resend", params(("cid" = i64, Path)),
+    responses((status = 200, body = CircularRecord), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+async fn resend_email(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(cid): Path<i64>,
+) -> Result<Json<CircularRecord>, AppError> {
+    let rec = s.store.get_circular(cid).await?;
+    require_manage(&auth, rec.organisation_id)?;
+    super::resend_failed_email(&s, auth.actor(), cid).await?;
+    Ok(Json(s.store.get_circular(cid).await?))
 }
 
 /// Remind every recipient that has not acknowledged, once the deadline has come.

@@ -157,3 +157,64 @@ pub async fn email_reminders(
     }
     Ok(out)
 }
+
+/// Sends again the email copies whose sending failed, the circular's and its reminders',
+/// recording each new outcome (a copy that goes through now counts as sent, its error
+/// cleared); copies already sent are not sent twice. Returns how many were tried. Refused
+/// (`mail_not_configured`) when no mail server is configured.
+pub async fn resend_failed_email(
+    s: &AppState,
+    actor: Actor,
+    circular_id: i64,
+) -> Result<usize, AppError> {
+    let Some(mailer) = &s.mailer else {
+        return Err(AppError::Refused {
+            code: "mail_not_configured",
+            message: "no mail server is configured (federa serve --smtp-url)".into(),
+            field: None,
+            status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        });
+    };
+    let rec = s.store.get_circular(circular_id).await?;
+    let send = |to: String, unit: i64, reminder: bool| {
+        let (subject, body) = email_text(&rec, unit, reminder);
+        async move {
+            match mailer.send(&to, &subject, &body).await {
+                Ok(()) => EmailOutcome::Sent,
+                Err(e) => {
+                    tracing::warn!(circular = circular_id, unit, error = %e, "email copy failed again");
+                    EmailOutcome::Failed(e)
+                }
+            }
+        }
+    };
+    let mut tried = 0;
+    for r in rec
+        .recipients
+        .iter()
+        .filter(|r| r.email_state == EmailState::Failed)
+    {
+        let Some(to) = r.email_to.clone() else {
+            continue;
+        };
+        let outcome = send(to, r.unit, false).await;
+        s.store
+            .record_email(actor, circular_id, r.unit, None, &outcome)
+            .await?;
+        tried += 1;
+    }
+    for r in s.store.list_reminders(circular_id).await? {
+        if r.email_state != EmailState::Failed {
+            continue;
+        }
+        let Some(to) = r.email_to.clone() else {
+            continue;
+        };
+        let outcome = send(to, r.unit, true).await;
+        s.store
+            .record_email(actor, circular_id, r.unit, Some(r.id), &outcome)
+            .await?;
+        tried += 1;
+    }
+    Ok(tried)
+}

@@ -53,6 +53,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/circulars/{cid}", get(circular_show))
         .route("/circulars/{cid}/remind", post(circular_remind))
+        .route("/circulars/{cid}/resend", post(circular_resend))
         .route(
             "/circulars/{cid}/attachments/{att}",
             get(attachment_download),
@@ -749,6 +750,13 @@ struct CircularPage {
 impl ShowsTimes for CircularPage {}
 
 impl CircularPage {
+    /// Whether any email copy, of the circular or a reminder, failed.
+    fn any_failed(&self) -> bool {
+        use federa_store::EmailState::Failed;
+        self.r.recipients.iter().any(|x| x.email_state == Failed)
+            || self.reminders.iter().any(|x| x.email_state == Failed)
+    }
+
     fn state(&self, s: &federa_core::registry::circular::DeliveryState) -> &'static str {
         let k = serde_json::to_value(s)
             .ok()
@@ -877,6 +885,22 @@ async fn circular_remind(
             .await
         }
     }
+}
+
+/// Sends again the email copies that failed, and shows how many went through.
+async fn circular_resend(
+    State(s): State<AppState>,
+    PageCtx(c): PageCtx,
+    auth: Auth,
+    Path(cid): Path<i64>,
+) -> Result<Response, AppError> {
+    let r = s.store.get_circular(cid).await?;
+    require_manage(&auth, r.organisation_id)?;
+    let tried = super::resend_failed_email(&s, auth.actor(), cid).await?;
+    let notice = c
+        .locale
+        .fill("eng.circ.resent", &[("n", &tried.to_string())]);
+    circular_page(&s, c, cid, Some(notice), None, StatusCode::OK).await
 }
 
 async fn attachment_download(

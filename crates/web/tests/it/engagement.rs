@@ -874,10 +874,12 @@ async fn refusals_change_nothing_and_roles_hold(app: &TestApp) {
     assert_eq!(r.status(), 200);
 }
 
-/// A minimal SMTP server that accepts every message and keeps (recipients, data).
+/// A minimal SMTP server that accepts every message and keeps (recipients, data); it refuses
+/// the next recipients when told to (`refuse_next`).
 #[derive(Clone, Default)]
 struct SmtpSink {
     messages: Arc<Mutex<Vec<(Vec<String>, String)>>>,
+    refuse: Arc<Mutex<usize>>,
 }
 
 impl SmtpSink {
@@ -914,8 +916,14 @@ impl SmtpSink {
                     .trim()
                     .trim_matches(['<', '>'])
                     .to_string();
-                rcpts.push(addr);
-                b"250 OK\r\n"
+                let mut refuse = self.refuse.lock().unwrap();
+                if *refuse > 0 {
+                    *refuse -= 1;
+                    b"550 5.1.1 mailbox unavailable\r\n"
+                } else {
+                    rcpts.push(addr);
+                    b"250 OK\r\n"
+                }
             } else if cmd.starts_with("DATA") {
                 let _ = w.write_all(b"354 go on\r\n").await;
                 let mut data = String::new();
@@ -948,6 +956,11 @@ impl SmtpSink {
 
     fn taken(&self) -> Vec<(Vec<String>, String)> {
         self.messages.lock().unwrap().clone()
+    }
+
+    /// Refuses the next `n` recipients with a permanent error.
+    fn refuse_next(&self, n: usize) {
+        *self.refuse.lock().unwrap() = n;
     }
 }
 
@@ -1083,6 +1096,110 @@ async fn a_failing_mail_server_loses_no_circular() {
     let page = app.page(&s, &format!("/circulars/{}", circ["id"])).await;
     assert!(page.contains("发送失败"));
     app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_emails_are_sent_again_and_only_those() {
+    let (sink, port) = SmtpSink::start().await;
+    let (app, _, _) = mail_app(port, "secretariat@federa.example").await;
+    let sec = app.token("sec").await;
+    let c = app.client();
+    // The server refuses the first copy.
+    sink.refuse_next(1);
+    let (st, circ) = call(
+        &c,
+        Method::POST,
+        app.url(&format!("/api/organisations/{}/circulars", app.home)),
+        &sec,
+        Some(json!({"title": "关于年检的通知", "body": "正文"})),
+    )
+    .await;
+    assert_eq!(st, 201, "{circ}");
+    let cid = circ["id"].as_i64().unwrap();
+    let recipients = circ["recipients"].as_array().unwrap();
+    let failed: Vec<&Value> = recipients
+        .iter()
+        .filter(|r| r["email_state"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 1, "{circ}");
+    assert!(
+        failed[0]["email_error"].as_str().unwrap().contains("550"),
+        "{circ}"
+    );
+    let failed_to = failed[0]["email_to"].as_str().unwrap().to_string();
+    assert_eq!(sink.taken().len(), 1);
+
+    // The progress page offers to send the failed one again; doing so sends only that one.
+    let (s, csrf) = app.signed_in("sec").await;
+    let page = app.page(&s, &format!("/circulars/{cid}")).await;
+    assert!(page.contains("resend-form"), "{page}");
+    let r = app
+        .post_form(
+            &s,
+            &format!("/circulars/{cid}/resend"),
+            &[("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("已重发 1 封"));
+    let msgs = sink.taken();
+    assert_eq!(msgs.len(), 2);
+    assert_eq!(msgs[1].0, vec![failed_to]);
+    let rec = app.store.get_circular(cid).await.unwrap();
+    for r in &rec.recipients {
+        assert_eq!(r.email_state, federa_store::EmailState::Sent, "{r:?}");
+        assert_eq!(r.email_error, None);
+    }
+    let page = app.page(&s, &format!("/circulars/{cid}")).await;
+    assert!(!page.contains("resend-form"));
+    // Nothing failed any more: the API sends nothing.
+    let (st, v) = call(
+        &c,
+        Method::POST,
+        app.url(&format!("/api/circulars/{cid}/emails/resend")),
+        &sec,
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(sink.taken().len(), 2);
+    app.finish().await;
+
+    // Without a mail server there is nothing to send with.
+    let plain = TestApp::sqlite().await;
+    units(&plain).await;
+    let circ = plain
+        .store
+        .send_circular(
+            Actor::System,
+            plain.home,
+            &CircularInput {
+                title: "t".into(),
+                body: "b".into(),
+                audience: Audience::All,
+                statuses: vec![],
+                acknowledge_by: None,
+                attachments: vec![],
+                email: false,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    let sec = plain.token("sec").await;
+    let (st, v) = call(
+        &plain.client(),
+        Method::POST,
+        plain.url(&format!("/api/circulars/{}/emails/resend", circ.id)),
+        &sec,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (st, v["error"]["code"].as_str()),
+        (422, Some("mail_not_configured"))
+    );
+    plain.finish().await;
 }
 
 /// Headless Chromium: the representative acknowledges a circular in the inbox, the
