@@ -153,6 +153,11 @@ static SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "governance",
         include_str!("../migrations/sqlite/0004_governance.sql"),
     ),
+    (
+        5,
+        "member search",
+        include_str!("../migrations/sqlite/0005_member_search.sql"),
+    ),
 ];
 static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -174,6 +179,11 @@ static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "governance",
         include_str!("../migrations/postgres/0004_governance.sql"),
+    ),
+    (
+        5,
+        "member search",
+        include_str!("../migrations/postgres/0005_member_search.sql"),
     ),
 ];
 

@@ -15,7 +15,7 @@ use sqlx::any::AnyRow;
 use time::Date;
 
 use super::{REG_ORG_COLS, categories_in, date_of, reg_org_from_row};
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 /// Matches counted at most.
 pub const COUNT_CAP: u64 = 10_000;
@@ -69,66 +69,180 @@ impl Sql {
 }
 
 fn order_by(q: &MemberQuery) -> String {
-    let dir = match q.order {
-        SortOrder::Asc => "ASC",
-        SortOrder::Desc => "DESC",
+    let (dir, nulls) = match q.order {
+        SortOrder::Asc => ("ASC", "NULLS FIRST"),
+        SortOrder::Desc => ("DESC", "NULLS LAST"),
     };
+    // Districts and sectors may be missing: first in ascending order, as SQLite sorts them.
     let key = match q.sort {
-        SortKey::Name => "o.name",
-        SortKey::Joined => "m.joined",
-        SortKey::District => "o.district",
-        SortKey::Sector => "o.sector",
-        SortKey::Category => "m.category",
+        SortKey::Name => return format!("m.member_name {dir}, m.id {dir}"),
+        SortKey::Joined => format!("m.joined {dir}"),
+        SortKey::District => format!("m.member_district {dir} {nulls}"),
+        SortKey::Sector => format!("m.member_sector {dir} {nulls}"),
+        SortKey::Category => format!("m.category {dir}"),
     };
-    if q.sort == SortKey::Name {
-        format!("o.name {dir}, m.id {dir}")
-    } else {
-        format!("{key} {dir}, o.name {dir}, m.id {dir}")
-    }
+    format!("{key}, m.member_name {dir}, m.id {dir}")
 }
 
-fn where_of(org: i64, q: &MemberQuery, categories: &[Category], public: bool) -> Sql {
-    let mut s = Sql {
-        clauses: vec!["m.organisation_id = $1".into()],
-        binds: vec![Bind::Int(org)],
+/// The trigram index of SQLite (FTS5) matches substrings of three characters or more.
+const TRIGRAM: usize = 3;
+
+/// The text as an FTS5 query: one phrase (a substring, with the trigram tokenizer) in the
+/// columns searched.
+fn fts_query(text: &str, public: bool) -> String {
+    let columns = if public {
+        "{name short_name}"
+    } else {
+        "{name short_name registration_number}"
     };
-    if let Some(p) = q.like_pattern() {
-        let n = s.n();
-        s.push(
-            format!(
-                "(LOWER(o.name) LIKE ${n} ESCAPE '\\' \
-                 OR LOWER(COALESCE(o.short_name, '')) LIKE ${n} ESCAPE '\\'{})",
-                if public {
-                    String::new()
-                } else {
-                    format!(" OR LOWER(COALESCE(o.registration_number, '')) LIKE ${n} ESCAPE '\\'")
+    format!("{columns} : \"{}\"", text.replace('"', "\"\""))
+}
+
+impl Store {
+    /// The forms a category filter matches. A membership may name its category by key or by
+    /// name; only the forms this organisation's memberships use are kept, so that the filter is
+    /// one value an index can follow in order.
+    async fn category_forms(
+        &self,
+        organisation_id: i64,
+        wanted: &str,
+        categories: &[Category],
+    ) -> Result<Vec<String>> {
+        let Some(found) = Category::find(categories, wanted) else {
+            return Ok(vec![wanted.to_string()]);
+        };
+        if found.key == found.name {
+            return Ok(vec![found.key.clone()]);
+        }
+        let mut used = Vec::with_capacity(2);
+        for form in [&found.key, &found.name] {
+            let any: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT 1 AS one FROM memberships \
+                 WHERE organisation_id = $1 AND category = $2 LIMIT 1) probe",
+            )
+            .bind(organisation_id)
+            .bind(form.clone())
+            .fetch_one(&self.pool)
+            .await?;
+            if any > 0 {
+                used.push(form.clone());
+            }
+        }
+        if used.is_empty() {
+            // Nothing matches either way; one form keeps the query simple.
+            used.push(found.key.clone());
+        }
+        Ok(used)
+    }
+
+    /// The conditions of a search. `public` leaves registration numbers out of the text search.
+    /// Returns them with whether they read the member organisation's row.
+    async fn where_of(
+        &self,
+        org: i64,
+        q: &MemberQuery,
+        categories: &[Category],
+        public: bool,
+    ) -> Result<(Sql, bool)> {
+        let mut s = Sql {
+            // Unit memberships only (a person's has no member name).
+            clauses: vec![
+                "m.organisation_id = $1".into(),
+                "m.member_name IS NOT NULL".into(),
+            ],
+            binds: vec![Bind::Int(org)],
+        };
+        let mut reads_org = false;
+        if let (Some(text), Some(p)) = (&q.text, q.like_pattern()) {
+            let text = text.to_lowercase();
+            let p = p.to_lowercase();
+            // PostgreSQL finds the texts through trigram indexes of the lower-cased columns
+            // (the exact test below); SQLite asks its FTS5 trigram table first.
+            if self.backend == Backend::Sqlite && text.chars().count() >= TRIGRAM {
+                // Organisations whose texts contain the text's trigrams: a superset of the
+                // matches, exact below. When they are few, the search starts from them.
+                let fts = fts_query(&text, public);
+                let candidates: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM (SELECT 1 AS one FROM organisations_text \
+                     WHERE organisations_text MATCH $1 LIMIT $2) capped",
+                )
+                .bind(fts.clone())
+                .bind(COUNT_CAP as i64 + 1)
+                .fetch_one(&self.pool)
+                .await?;
+                if candidates as u64 <= COUNT_CAP {
+                    let n = s.n();
+                    // `+` keeps SQLite from walking the organisation's whole member list.
+                    s.clauses[0] = "+m.organisation_id = $1".into();
+                    s.push(
+                        format!(
+                            "m.member_id IN (SELECT rowid FROM organisations_text \
+                             WHERE organisations_text MATCH ${n})"
+                        ),
+                        Bind::Text(fts),
+                    );
                 }
-            ),
-            Bind::Text(p.to_lowercase()),
-        );
+            }
+            let n = s.n();
+            let test = |c: &str| format!("{c} LIKE ${n} ESCAPE '\\'");
+            let other = if public {
+                vec!["short_name"]
+            } else {
+                vec!["short_name", "registration_number"]
+            };
+            match self.backend {
+                Backend::Sqlite => {
+                    // SQLite's LIKE ignores ASCII case and its LOWER folds nothing else, so the
+                    // plain column is the same test. The name is the membership's copy: when it
+                    // matches, the organisation's row is not read.
+                    let others: Vec<String> =
+                        other.iter().map(|c| test(&format!("t.{c}"))).collect();
+                    s.push(
+                        format!(
+                            "({} OR EXISTS (SELECT 1 FROM organisations t \
+                             WHERE t.id = m.member_id AND ({})))",
+                            test("m.member_name"),
+                            others.join(" OR ")
+                        ),
+                        Bind::Text(p),
+                    );
+                }
+                Backend::Postgres => {
+                    // One trigram index per column, combined by the planner.
+                    reads_org = true;
+                    let tests: Vec<String> = std::iter::once("name")
+                        .chain(other)
+                        .map(|c| test(&format!("LOWER(o.{c})")))
+                        .collect();
+                    s.push(format!("({})", tests.join(" OR ")), Bind::Text(p));
+                }
+            }
+        }
+        if let Some(d) = &q.district {
+            let n = s.n();
+            s.push(format!("m.member_district = ${n}"), Bind::Text(d.clone()));
+        }
+        if let Some(d) = &q.sector {
+            let n = s.n();
+            s.push(format!("m.member_sector = ${n}"), Bind::Text(d.clone()));
+        }
+        if let Some(c) = &q.category {
+            let forms = self.category_forms(org, c, categories).await?;
+            let n = s.n();
+            let marks: Vec<String> = (0..forms.len()).map(|i| format!("${}", n + i)).collect();
+            s.clauses.push(if forms.len() == 1 {
+                format!("m.category = ${n}")
+            } else {
+                format!("m.category IN ({})", marks.join(", "))
+            });
+            s.binds.extend(forms.into_iter().map(Bind::Text));
+        }
+        if let Some(st) = q.status {
+            let n = s.n();
+            s.push(format!("m.status = ${n}"), Bind::Text(st.as_str().into()));
+        }
+        Ok((s, reads_org))
     }
-    if let Some(d) = &q.district {
-        let n = s.n();
-        s.push(format!("o.district = ${n}"), Bind::Text(d.clone()));
-    }
-    if let Some(d) = &q.sector {
-        let n = s.n();
-        s.push(format!("o.sector = ${n}"), Bind::Text(d.clone()));
-    }
-    if let Some(c) = &q.category {
-        // A membership may name its category by key or by name.
-        let found = Category::find(categories, c);
-        let (key, name) = found.map_or((c.clone(), c.clone()), |f| (f.key.clone(), f.name.clone()));
-        let n = s.n();
-        s.clauses.push(format!("m.category IN (${n}, ${})", n + 1));
-        s.binds.push(Bind::Text(key));
-        s.binds.push(Bind::Text(name));
-    }
-    if let Some(st) = q.status {
-        let n = s.n();
-        s.push(format!("m.status = ${n}"), Bind::Text(st.as_str().into()));
-    }
-    s
 }
 
 macro_rules! bind_all {
@@ -177,28 +291,40 @@ impl Store {
         extra: &[&str],
         categories: &[Category],
     ) -> Result<(Vec<AnyRow>, u64, bool)> {
-        let mut s = where_of(organisation_id, q, categories, !extra.is_empty());
+        let (mut s, reads_org) = self
+            .where_of(organisation_id, q, categories, !extra.is_empty())
+            .await?;
         for e in extra {
             s.clauses.push((*e).to_string());
         }
         let cond = s.clauses.join(" AND ");
-        let from = "FROM memberships m JOIN organisations o ON o.id = m.member_id";
+        // The member organisation's row only when a condition reads it: the count and the
+        // page's order then come from an index of memberships alone.
+        let from = if reads_org || !extra.is_empty() {
+            "memberships m JOIN organisations o ON o.id = m.member_id"
+        } else {
+            "memberships m"
+        };
         let n = s.n();
         let counted: i64 = bind_all!(
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT COUNT(*) FROM (SELECT 1 AS one {from} WHERE {cond} LIMIT ${n}) capped"
+                "SELECT COUNT(*) FROM (SELECT 1 AS one FROM {from} WHERE {cond} LIMIT ${n}) capped"
             ))),
             &s.binds
         )
         .bind(COUNT_CAP as i64 + 1)
         .fetch_one(&self.pool)
         .await?;
+        // The page's ids first, then their rows: rows skipped by the offset are never read.
+        let order = order_by(q);
         let rows = bind_all!(
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT m.id AS membership_id, m.category, m.joined, m.left_on, \
-                 m.status AS m_status, {REG_ORG_COLS} {from} WHERE {cond} ORDER BY {} \
-                 LIMIT ${n} OFFSET ${}",
-                order_by(q),
+                 m.status AS m_status, {REG_ORG_COLS} \
+                 FROM (SELECT m.id AS page_id FROM {from} WHERE {cond} ORDER BY {order} \
+                 LIMIT ${n} OFFSET ${}) page \
+                 JOIN memberships m ON m.id = page.page_id \
+                 JOIN organisations o ON o.id = m.member_id ORDER BY {order}",
                 n + 1
             ))),
             &s.binds

@@ -29,6 +29,8 @@ conformance!(
     import_reads_gbk_and_refuses_bad_files,
     export_imports_again_unchanged,
     search_filters_sorts_and_pages,
+    search_finds_substrings_and_follows_renames,
+    search_pages_ties_stably,
     public_directory_shows_only_public_members,
 );
 
@@ -1280,6 +1282,179 @@ async fn search_filters_sorts_and_pages(store: Store) {
     })
     .await;
     assert_eq!(none.total, 0);
+}
+
+async fn search_finds_substrings_and_follows_renames(store: Store) {
+    let (a, units) = association(&store, 3).await;
+    let mut named = Vec::new();
+    for (name, short) in [
+        ("重庆山城网络科技有限公司", "山城网络"),
+        ("重庆江北网络科技有限公司", "江北网络"),
+        ("成都ABC数据服务有限公司", "abc数据"),
+    ] {
+        let o = store
+            .create_organisation(
+                SYS,
+                &federa_store::OrgInput {
+                    short_name: Some(short.into()),
+                    ..full_org(name, "company", "渝中区", "网络媒体")
+                },
+            )
+            .await
+            .unwrap();
+        named.push(o.id);
+    }
+    for u in units.iter().chain(&named) {
+        store
+            .add_member(SYS, a, &unit(*u, "会员单位", "2020-01-01"))
+            .await
+            .unwrap();
+    }
+    store
+        .set_registry_fields(SYS, named[2], Some(&regno(4321)), false)
+        .await
+        .unwrap();
+    let names = |text: &str| {
+        let store = store.clone();
+        let text = text.to_string();
+        async move {
+            let page = store
+                .search_members(
+                    a,
+                    &MemberQueryInput {
+                        q: Some(text),
+                        ..Default::default()
+                    }
+                    .validate()
+                    .unwrap(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(page.total as usize, page.items.len());
+            page.items
+                .into_iter()
+                .map(|h| h.organisation.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    // The middle of a name, three characters or more and fewer, in name order (by code point:
+    // 山 before 江).
+    assert_eq!(
+        names("网络科技").await,
+        ["重庆山城网络科技有限公司", "重庆江北网络科技有限公司"]
+    );
+    assert_eq!(names("城网络科").await, ["重庆山城网络科技有限公司"]);
+    assert_eq!(
+        names("科技").await,
+        ["重庆山城网络科技有限公司", "重庆江北网络科技有限公司"]
+    );
+    assert_eq!(names("数据服务").await, ["成都ABC数据服务有限公司"]);
+    // ASCII letters in either case; the short name and the registration number count too.
+    assert_eq!(names("abc数据服").await, ["成都ABC数据服务有限公司"]);
+    assert_eq!(names("Abc数据").await, ["成都ABC数据服务有限公司"]);
+    assert_eq!(names("北网络").await, ["重庆江北网络科技有限公司"]);
+    assert_eq!(
+        names(&regno(4321)[6..14]).await,
+        ["成都ABC数据服务有限公司"]
+    );
+    assert!(names("山城网络科技服务").await.is_empty());
+    // A rename, a new district: the search follows at once.
+    store
+        .update_organisation(
+            SYS,
+            named[0],
+            &full_org("重庆雾都网络科技有限公司", "company", "江北区", "网络媒体"),
+        )
+        .await
+        .unwrap();
+    assert!(names("山城").await.is_empty());
+    assert_eq!(names("雾都网络").await, ["重庆雾都网络科技有限公司"]);
+    assert_eq!(
+        names("网络科技").await,
+        ["重庆江北网络科技有限公司", "重庆雾都网络科技有限公司"]
+    );
+    let in_jiangbei = store
+        .search_members(
+            a,
+            &MemberQueryInput {
+                q: Some("网络".into()),
+                district: Some("江北区".into()),
+                ..Default::default()
+            }
+            .validate()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        in_jiangbei
+            .items
+            .iter()
+            .map(|h| h.organisation.name.as_str())
+            .collect::<Vec<_>>(),
+        ["重庆雾都网络科技有限公司"]
+    );
+}
+
+async fn search_pages_ties_stably(store: Store) {
+    let (a, units) = association(&store, 25).await;
+    for u in &units {
+        // Every member joins on the same day: the joining date ties throughout.
+        store
+            .add_member(SYS, a, &unit(*u, "会员单位", "2020-01-01"))
+            .await
+            .unwrap();
+    }
+    for (sort, order) in [("joined", "asc"), ("joined", "desc"), ("district", "asc")] {
+        let page = |n: u32, size: u32| {
+            let store = store.clone();
+            async move {
+                store
+                    .search_members(
+                        a,
+                        &MemberQueryInput {
+                            sort: Some(sort.into()),
+                            order: Some(order.into()),
+                            page: Some(n),
+                            page_size: Some(size),
+                            ..Default::default()
+                        }
+                        .validate()
+                        .unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .items
+            }
+        };
+        let whole = page(1, 200).await;
+        assert_eq!(whole.len(), 25);
+        let mut paged = Vec::new();
+        for n in 1..=7 {
+            paged.extend(page(n, 4).await);
+        }
+        let ids = |hits: &[federa_store::MemberHit]| {
+            hits.iter().map(|h| h.membership_id).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&paged), ids(&whole), "{sort} {order}");
+        // Ties fall back to the name, in the same direction.
+        let key = |h: &federa_store::MemberHit| {
+            let first = if sort == "joined" {
+                h.joined.to_string()
+            } else {
+                h.organisation.district.clone().unwrap_or_default()
+            };
+            (first, h.organisation.name.clone())
+        };
+        assert!(
+            whole.windows(2).all(|w| if order == "asc" {
+                key(&w[0]) < key(&w[1])
+            } else {
+                key(&w[0]) > key(&w[1])
+            }),
+            "{sort} {order}"
+        );
+    }
 }
 
 async fn public_directory_shows_only_public_members(store: Store) {
