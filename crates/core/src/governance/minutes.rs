@@ -692,6 +692,8 @@ pub struct CalendarEvent {
     pub summary: String,
     /// The body and term, then the agenda, one item a line.
     pub description: String,
+    /// Where the meeting is held, as its notice says; empty when it does not.
+    pub location: String,
     #[serde(with = "time::serde::rfc3339")]
     pub start: OffsetDateTime,
     /// The close, once the meeting closed; otherwise `start` plus the expected length.
@@ -736,6 +738,7 @@ pub fn calendar_event(
         uid: format!("federa-meeting-{}@{host}", meeting.id),
         summary: meeting.title.clone(),
         description,
+        location: meeting.place.clone(),
         start: meeting.starts_at,
         end: meeting
             .closed_at

@@ -49,6 +49,9 @@ fn utc(t: OffsetDateTime) -> String {
 
 /// The calendar with the event; `url` links back to the meeting's page.
 pub fn calendar(ev: &CalendarEvent, url: &str) -> String {
+    // A meeting whose notice names no place has no LOCATION.
+    let location =
+        (!ev.location.is_empty()).then(|| format!("LOCATION:{}", escape_text(&ev.location)));
     let lines = [
         "BEGIN:VCALENDAR".to_string(),
         "VERSION:2.0".into(),
@@ -62,13 +65,18 @@ pub fn calendar(ev: &CalendarEvent, url: &str) -> String {
         format!("DTEND:{}", utc(ev.end)),
         format!("SUMMARY:{}", escape_text(&ev.summary)),
         format!("DESCRIPTION:{}", escape_text(&ev.description)),
+        location.unwrap_or_default(),
         format!("STATUS:{}", ev.status),
         format!("SEQUENCE:{}", ev.sequence),
         format!("URL:{url}"),
         "END:VEVENT".into(),
         "END:VCALENDAR".into(),
     ];
-    lines.iter().map(|l| fold(l)).collect()
+    lines
+        .iter()
+        .filter(|l| !l.is_empty())
+        .map(|l| fold(l))
+        .collect()
 }
 
 #[cfg(test)]
@@ -110,6 +118,7 @@ mod tests {
             uid: "federa-meeting-1@h".into(),
             summary: "大会, 第一次; 会议".into(),
             description: "a\nb".into(),
+            location: "人民大礼堂".into(),
             start: datetime!(2026-06-28 09:00 +08:00),
             end: datetime!(2026-06-28 12:00 +08:00),
             stamp: datetime!(2026-06-01 00:00 UTC),
@@ -120,6 +129,7 @@ mod tests {
         assert!(ics.contains("DTSTART:20260628T010000Z\r\n"));
         assert!(ics.contains("SUMMARY:大会\\, 第一次\\; 会议\r\n"));
         assert!(ics.contains("DESCRIPTION:a\\nb\r\n"));
+        assert!(ics.contains("LOCATION:人民大礼堂\r\n"));
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.ends_with("END:VCALENDAR\r\n"));
     }
 }

@@ -570,12 +570,13 @@ struct OrgPage {
     terms: Vec<(String, String)>,
 }
 
-/// The terms a meeting or an election can be of, as the forms offer them (`body:term`).
+/// The terms a meeting or an election can be of, as the forms offer them (`body:term`): body
+/// by body, the latest term first.
 fn term_choices(l: Locale, bodies: &Bodies) -> Vec<(String, String)> {
     bodies
-        .terms
+        .bodies
         .iter()
-        .rev()
+        .flat_map(|b| bodies.terms.iter().rev().filter(move |t| t.body == b.id))
         .map(|t| {
             let heading = l.fill(
                 "gov.term.heading",

@@ -168,7 +168,7 @@ async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_secretariat_convenes_a_meeting_and_adds_an_agenda_item_in_a_browser() {
     let app = TestApp::sqlite().await;
-    set_up(&app).await;
+    let g = set_up(&app).await;
     let (b, _driver) = chromium(1280, 1000).await;
     let op = format!("/organisations/{}/governance", app.home);
     browser_sign_in(&b, &app, &format!("/signin?next={op}"), "sec", "#convene").await;
@@ -176,9 +176,15 @@ async fn the_secretariat_convenes_a_meeting_and_adds_an_agenda_item_in_a_browser
         .await
         .unwrap();
 
-    // The notice: the congress's first term is offered first; the times are set as a browser's
-    // date-time picker would set them.
+    // The notice of a meeting of the congress; the times are set as a browser's date-time
+    // picker would set them.
     text_of(&b, "#convene").await;
+    b.find(Locator::Id("convene-term"))
+        .await
+        .unwrap()
+        .select_by_value(&format!("{}:{}", g.congress.0, g.congress_term.0))
+        .await
+        .unwrap();
     type_into(&b, "convene-title", "第二次会员代表大会").await;
     b.execute(
         "document.getElementById('convene-notice-at').value = '2026-09-01T09:00';\
@@ -196,6 +202,11 @@ async fn the_secretariat_convenes_a_meeting_and_adds_an_agenda_item_in_a_browser
     // The meeting page: its notice and agenda; then an item added from the page.
     let head = text_of(&b, ".head h1").await;
     assert_eq!(head, "第二次会员代表大会");
+    assert_eq!(text_of(&b, ".head + p.muted").await, "第1届会员代表大会");
+    assert!(
+        text_of(&b, "#quorum").await.contains("0 / 6"),
+        "the congress's roll"
+    );
     let facts = text_of(&b, ".facts").await;
     assert!(facts.contains("重庆市人民大礼堂"), "{facts}");
     assert!(facts.contains("2026-09-20 09:00 UTC"), "{facts}");

@@ -123,6 +123,9 @@ async fn the_secretariat_convenes_a_meeting_from_the_organisation_page() {
     assert!(html.contains("请各会员单位派代表准时出席。"));
     assert!(html.contains("2026-09-20 09:00 UTC"));
     assert!(html.contains("<li value=\"2\">审议财务报告</li>"), "{html}");
+    let ics = app.page(&app.client(), &format!("{to}/meeting.ics")).await;
+    let ics = ics.replace("\r\n ", "");
+    assert!(ics.contains("LOCATION:重庆市人民大礼堂\r\n"), "{ics}");
     assert!(
         app.page(&app.client(), &op)
             .await

@@ -278,6 +278,7 @@ fn the_calendar_event_carries_the_agenda_and_the_close() {
     );
     assert_eq!(ev.uid, "federa-meeting-1@federa.example");
     assert_eq!(ev.summary, "第一次会员代表大会");
+    assert_eq!(ev.location, "", "the notice names no place");
     assert_eq!(ev.start, datetime!(2026-06-28 09:00 UTC));
     assert_eq!(ev.end, datetime!(2026-06-28 11:00 UTC), "closed: the close");
     assert_eq!(
