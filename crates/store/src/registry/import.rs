@@ -46,9 +46,11 @@ pub struct ImportReport {
 
 /// A JSON array bound as parameter `$n`, as a table `j` with one row per element in its
 /// `value` column: an object, read with `j.value ->> 'field'`, which both databases accept.
+/// SQLite's `jsonb_each` hands each object over in its binary form, which `->>` reads without
+/// turning it into text and parsing it again.
 fn json_rows(backend: Backend, n: usize) -> String {
     match backend {
-        Backend::Sqlite => format!("json_each(${n}) AS j"),
+        Backend::Sqlite => format!("jsonb_each(${n}) AS j"),
         Backend::Postgres => format!("json_array_elements(${n}::json) AS j(value)"),
     }
 }
