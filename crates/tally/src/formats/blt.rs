@@ -91,6 +91,9 @@ struct Parser<'a> {
     pos: usize,
     line: usize,
     line_start: usize,
+    /// Whether plain ballot lines go through [`fast_line`] (always, but in the tests that
+    /// compare it with the general reader).
+    fast: bool,
 }
 
 fn is_space(b: u8) -> bool {
@@ -110,6 +113,7 @@ impl<'a> Parser<'a> {
             pos: 0,
             line: 1,
             line_start: 0,
+            fast: true,
         }
     }
 
@@ -470,9 +474,6 @@ impl<'a> Parser<'a> {
     ) -> Result<(), ParseError> {
         let mut merger = Merger::with_candidates(candidates);
         let rest = self.s.len() - self.pos;
-        // A guess at the distinct ballots: lines are some 16 bytes, and large files repeat
-        // their common ballots; the table grows if the guess is short.
-        merger.expect(rest / 64);
         let cut = if rest >= PARALLEL_BYTES {
             let middle = self.pos + rest / 2;
             self.s[middle..]
@@ -482,6 +483,10 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
+        // A guess at the distinct ballots of the part this thread reads: lines are some 16
+        // bytes, and large files repeat their common ballots; the table grows if the guess is
+        // short.
+        merger.expect((cut.unwrap_or(self.s.len()) - self.pos) / 64);
         let Some(cut) = cut else {
             self.ballot_lines(
                 candidates,
@@ -500,6 +505,7 @@ impl<'a> Parser<'a> {
             pos: cut,
             line: 1,
             line_start: cut,
+            fast: self.fast,
         };
         let (first_result, second_result) = std::thread::scope(|scope| {
             let handle = scope.spawn(|| {
@@ -589,7 +595,7 @@ impl<'a> Parser<'a> {
         let mut nicks_withdrawn = Vec::new();
         let table = NickTable::new(&short);
         let (bits, fits) = merger.packing();
-        let fast = candidates <= 64 && fits > 0;
+        let fast = self.fast && candidates <= 64 && fits > 0;
         // Lines read by the fast path and not yet merged: (packed key, weight).
         let mut batch: Vec<(u64, u64)> = Vec::with_capacity(BATCH);
         loop {
@@ -787,7 +793,7 @@ fn fast_line(
         return None;
     }
     let mut key = 0u64;
-    let mut len = 0usize;
+    let mut len_codes = 0usize;
     let mut seen = 0u64;
     let mut after_equals = true;
     loop {
@@ -795,33 +801,7 @@ fn fast_line(
             p += 1;
         }
         let b = *s.get(p)?;
-        let c = if b.is_ascii_digit() {
-            let t = p;
-            let mut v = 0u64;
-            while let Some(&d) = s.get(p) {
-                if !d.is_ascii_digit() {
-                    break;
-                }
-                v = v * 10 + u64::from(d - b'0');
-                p += 1;
-                if p - t > 9 {
-                    return None;
-                }
-            }
-            if s.get(p).is_some_and(|&d| !is_token_end(d)) {
-                return None;
-            }
-            if v == 0 {
-                if after_equals && len > 0 {
-                    return None;
-                }
-                break;
-            }
-            if v > candidates as u64 {
-                return None;
-            }
-            v - 1
-        } else if b == b'=' {
+        let c = if b == b'=' {
             if after_equals {
                 return None;
             }
@@ -831,28 +811,60 @@ fn fast_line(
         } else if b == b'\n' || b == b'#' {
             return None;
         } else {
-            let t = p;
-            while let Some(&d) = s.get(p) {
-                if is_token_end(d) || d == b']' {
+            // The token's first (up to) 8 bytes in one load; it ends at its first stop byte.
+            let word = load8(s, p);
+            let len = (stops(word).trailing_zeros() / 8) as usize;
+            let end = *s.get(p + len)?;
+            let token = if len == 8 {
+                word
+            } else {
+                word & ((1 << (8 * len)) - 1)
+            };
+            p += len;
+            if b.is_ascii_digit() {
+                // A candidate number: digits only, up to a token end (as `unsigned` reads it).
+                if !is_token_end(end) {
+                    return None;
+                }
+                let mut v = 0u64;
+                for i in 0..len {
+                    let d = (token >> (8 * i)) as u8;
+                    if !d.is_ascii_digit() {
+                        return None;
+                    }
+                    v = v * 10 + u64::from(d - b'0');
+                }
+                if v == 0 {
+                    if after_equals && len_codes > 0 {
+                        return None;
+                    }
                     break;
                 }
-                p += 1;
+                if v > candidates as u64 {
+                    return None;
+                }
+                v - 1
+            } else {
+                // A nickname of at most 8 bytes, up to where [`Parser::word`] stops.
+                if !(is_token_end(end) || end == b']') {
+                    return None;
+                }
+                u64::from(nicks.get(token)?)
             }
-            u64::from(nicks.get(pack(&s[t..p])?)?)
         };
         if seen & (1 << c) != 0 {
             return None;
         }
         seen |= 1 << c;
-        if !after_equals {
-            // A new rank: the code 0 ([`NEXT_RANK`]) before it.
-            len += 1;
+        if after_equals && len_codes > 0 {
+            // After `=`: the code 0 puts `c` in the previous candidate's rank.
+            len_codes += 1;
         }
-        if len >= fits {
+        if len_codes >= fits {
             return None;
         }
-        key |= (c + 1) << (bits as usize * len);
-        len += 1;
+        key |= (c + 1) << (bits as usize * len_codes);
+        len_codes += 1;
         after_equals = false;
     }
     while s.get(p).is_some_and(|&b| is_space(b)) {
@@ -864,8 +876,38 @@ fn fast_line(
     Some(FastLine {
         end: p + 1,
         weight,
-        key: key | 1 << (bits as usize * len),
+        key: key | 1 << (bits as usize * len_codes),
     })
+}
+
+/// The 8 bytes of `s` from `p` as a little-endian u64, with zero bytes past the end.
+#[inline(always)]
+fn load8(s: &[u8], p: usize) -> u64 {
+    if let Some(bytes) = s.get(p..p + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+        return u64::from_le_bytes(bytes);
+    }
+    let mut buf = [0u8; 8];
+    let rest = s.get(p..).unwrap_or(&[]);
+    buf[..rest.len()].copy_from_slice(rest);
+    u64::from_le_bytes(buf)
+}
+
+/// The high bit of each byte of `word` that is below `n` (at most 0x80), exact for the lowest
+/// such byte (a borrow can mark bytes above it, never below), which is all [`stops`] needs.
+#[inline(always)]
+fn bytes_below(word: u64, n: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    word.wrapping_sub(ONES * u64::from(n)) & !word & (ONES << 7)
+}
+
+/// Marks the bytes of `word` where a token may stop: spaces, control bytes, `#`, `=` and `]`.
+/// Its lowest mark is the first such byte (see [`bytes_below`]); a control byte that is no
+/// token end makes the caller give the line to the general reader.
+#[inline(always)]
+fn stops(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let equal = |b: u8| bytes_below(word ^ (ONES * u64::from(b)), 1);
+    bytes_below(word, 0x21) | equal(b'#') | equal(b'=') | equal(b']')
 }
 
 /// Nicknames of up to 8 bytes (packed by [`pack`]) -> candidate, in an open-addressing table
@@ -941,6 +983,7 @@ fn pack(word: &[u8]) -> Option<u64> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn reads_the_basic_dialect() {
@@ -971,6 +1014,155 @@ mod tests {
             e.ballots[1].ranks,
             vec![vec![CandidateId(1), CandidateId(2)]]
         );
+    }
+
+    /// Reads `text` with the general reader alone, for every line.
+    fn parse_slowly(text: &str) -> Result<FlatElection, ParseError> {
+        let mut parser = Parser::new(text);
+        parser.fast = false;
+        parser.parse()
+    }
+
+    /// What sends a line (or the file) to the general reader or to an error.
+    fn odd_token() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("=".to_owned()),
+            Just("0".to_owned()),
+            Just("007".to_owned()),
+            Just("3".to_owned()),
+            Just("n4".to_owned()),
+            Just("# note".to_owned()),
+            Just("longnickname".to_owned()),
+            Just("x".to_owned()),
+            Just("9".to_owned()),
+            Just("1]".to_owned()),
+            Just("\u{b}".to_owned()),
+            Just("\u{0}".to_owned()),
+            Just("n1=n2".to_owned()),
+            Just("123456789012".to_owned()),
+            Just("é".to_owned()),
+            Just("[tie 1 2]".to_owned()),
+        ]
+    }
+
+    fn separator() -> impl Strategy<Value = &'static str> {
+        prop_oneof![8 => Just(" "), 1 => Just("\t"), 1 => Just("  "), 1 => Just(" \r")]
+    }
+
+    /// A ballot line: a weight, distinct candidates (as numbers or nicknames) in ranks joined
+    /// by `=`, mostly a closing `0`, and sometimes an odd token somewhere.
+    fn ballot_line() -> impl Strategy<Value = String> {
+        let ranking =
+            proptest::sample::subsequence((1u32..=5).collect::<Vec<_>>(), 0..=5).prop_shuffle();
+        (
+            prop_oneof![8 => (1u64..4).prop_map(|w| w.to_string()), 1 => Just("18446744073709551615".to_owned()), 1 => Just("0".to_owned())],
+            ranking,
+            proptest::collection::vec((separator(), 0u8..8), 5),
+            proptest::option::weighted(0.2, (0usize..6, odd_token())),
+            prop_oneof![6 => Just(" 0"), 1 => Just(""), 1 => Just(" 0 # done"), 1 => Just(" 0 \r")],
+        )
+            .prop_map(|(weight, ranking, styles, odd, end)| {
+                let mut tokens: Vec<String> = Vec::new();
+                for (i, c) in ranking.into_iter().enumerate() {
+                    let (sep, style) = styles[i];
+                    if i > 0 && style < 2 {
+                        tokens.push("=".to_owned());
+                    }
+                    tokens.push(if style % 2 == 0 { c.to_string() } else { format!("n{c}") });
+                    if sep != " " {
+                        tokens.push(sep.to_owned());
+                    }
+                }
+                if let Some((at, token)) = odd {
+                    tokens.insert(at.min(tokens.len()), token);
+                }
+                let mut line = weight;
+                for token in tokens {
+                    if !token.trim().is_empty() {
+                        line.push(' ');
+                    }
+                    line.push_str(&token);
+                }
+                line.push_str(end);
+                line
+            })
+    }
+
+    /// A BLT file of 5 candidates: maybe withdrawn and option lines, ballot lines, the
+    /// closing `0`, quoted names and a title, maybe without a final newline.
+    fn blt_text() -> impl Strategy<Value = String> {
+        (
+            any::<bool>(),
+            any::<bool>(),
+            proptest::collection::vec(ballot_line(), 0..12),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(withdrawn, nick, lines, close, final_newline)| {
+                let mut text = "5 2\n".to_owned();
+                if withdrawn {
+                    text.push_str("-4\n");
+                }
+                if nick {
+                    text.push_str("[nick n1 n2 n3 n4 n5]\n");
+                }
+                for line in lines {
+                    text.push_str(&line);
+                    text.push('\n');
+                }
+                if close {
+                    text.push_str("0\n");
+                }
+                text.push_str("\"Ann\"\n\"Bo\" \"Cy\"\nDee Lee\n\"Eve\"\n\"The title\"");
+                if final_newline {
+                    text.push('\n');
+                }
+                text
+            })
+    }
+
+    proptest! {
+        /// The fast path for plain lines changes nothing: the same election, or the same
+        /// error at the same line and column, as the general reader gives for every line.
+        #[test]
+        fn the_fast_path_reads_as_the_general_reader(text in blt_text()) {
+            prop_assert_eq!(parse_flat(&text), parse_slowly(&text), "{}", text);
+        }
+
+        /// A line read by the fast path and the same line read by the general reader (as a
+        /// line with a comment always is) make the same ballot, into which the two merge.
+        #[test]
+        fn the_fast_path_keys_ballots_as_the_general_reader(line in ballot_line()) {
+            let text = format!(
+                "5 1\n[nick n1 n2 n3 n4 n5]\n{line}\n{line} # read slowly\n0\nA\nB\nC\nD\nE\n"
+            );
+            let fast = parse_flat(&text);
+            prop_assert_eq!(&fast, &parse_slowly(&text), "{}", text);
+            if let Ok(e) = fast {
+                prop_assert!(e.ballots.len() <= 1, "{}", text);
+            }
+        }
+
+        /// A file whose last line, a ballot line, ends without a newline: an error naming it.
+        #[test]
+        fn the_fast_path_reads_a_last_line_without_newline(line in ballot_line()) {
+            let text = format!("5 1\n[nick n1 n2 n3 n4 n5]\n1 1 0\n{line}");
+            prop_assert_eq!(parse_flat(&text), parse_slowly(&text), "{}", text);
+        }
+    }
+
+    #[test]
+    fn the_fast_path_reads_large_files_as_the_general_reader() {
+        let spec = crate::synth::SynthSpec::new(15, 5, 120_000, 7);
+        let text = crate::synth::blt(&spec);
+        assert!(text.len() >= PARALLEL_BYTES, "two threads read this file");
+        let fast = parse_flat(&text).unwrap();
+        assert_eq!(fast, parse_slowly(&text).unwrap());
+        // With `=` ranks, which take a code of their own in a packed key.
+        let (head, lines) = text.split_at(text.find("]\n").unwrap() + 2);
+        let equal = format!("{head}{}", lines.replace(" c2 c", " c2=c"));
+        assert_ne!(equal, text);
+        assert_eq!(parse_flat(&equal).unwrap(), parse_slowly(&equal).unwrap());
     }
 
     #[test]

@@ -245,7 +245,8 @@ impl Hasher for KeyIsHash {
 /// ballot seen before touches one cache line and allocates nothing. Longer keys are kept end
 /// to end in one arena and found through their hash.
 pub(crate) struct Merger {
-    /// Bits per packed code (a candidate `c` is `c + 1`, [`NEXT_RANK`] is 0).
+    /// Bits per packed code (a candidate `c` is `c + 1`; 0 joins the next candidate to the
+    /// previous one's rank).
     bits: u32,
     /// How many codes fit in a packed key (below its sentinel bit).
     fits: usize,
@@ -335,21 +336,43 @@ impl Merger {
 
     /// `key` packed exactly into a u64, if it fits: codes of `bits` bits, lowest first, and a
     /// sentinel bit above the last (so the key is never 0 and its length is known).
+    ///
+    /// A candidate `c` is the code `c + 1`, and each candidate opens a new rank unless the code
+    /// 0 stands before it, which puts it in the previous candidate's rank. Strict rankings, almost
+    /// every ballot, thus take one code per candidate (all 15 of a 15-candidate election fit in
+    /// 4-bit codes), and only `=` costs a code. A key with a [`NEXT_RANK`] at either end or two
+    /// in a row (which no reader builds) is not packed, so packing stays exact.
     #[inline]
     pub(crate) fn pack(&self, key: &[u32]) -> Option<u64> {
-        if key.len() > self.fits {
-            return None;
-        }
         let limit = (1u64 << self.bits) - 1;
         let mut packed = 0u64;
-        for (i, &c) in key.iter().enumerate() {
-            let code = if c == NEXT_RANK { 0 } else { u64::from(c) + 1 };
-            if code > limit {
+        let mut len = 0usize;
+        // Whether the previous element of `key` was a candidate (not a rank break).
+        let mut after_candidate = false;
+        for &c in key {
+            if c == NEXT_RANK {
+                if !after_candidate {
+                    return None;
+                }
+                after_candidate = false;
+                continue;
+            }
+            if after_candidate {
+                // The code 0: `c` shares the previous candidate's rank.
+                len += 1;
+            }
+            let code = u64::from(c) + 1;
+            if code > limit || len >= self.fits {
                 return None;
             }
-            packed |= code << (self.bits as usize * i);
+            packed |= code << (self.bits as usize * len);
+            len += 1;
+            after_candidate = true;
         }
-        Some(packed | 1u64 << (self.bits as usize * key.len()))
+        if !after_candidate && !key.is_empty() {
+            return None;
+        }
+        Some(packed | 1u64 << (self.bits as usize * len))
     }
 
     /// Bits per packed code and how many codes a packed key holds, for a caller that packs
@@ -358,17 +381,23 @@ impl Merger {
         (self.bits, self.fits)
     }
 
+    /// The flat key that [`Merger::pack`] packed into `packed`.
     fn unpack(&self, packed: u64, out: &mut Vec<u32>) {
         let len = (63 - packed.leading_zeros()) / self.bits;
         let mask = (1u64 << self.bits) - 1;
         out.clear();
+        let mut same_rank = false;
         for i in 0..len {
             let code = (packed >> (self.bits * i)) & mask;
-            out.push(if code == 0 {
-                NEXT_RANK
-            } else {
-                (code - 1) as u32
-            });
+            if code == 0 {
+                same_rank = true;
+                continue;
+            }
+            if !out.is_empty() && !same_rank {
+                out.push(NEXT_RANK);
+            }
+            out.push((code - 1) as u32);
+            same_rank = false;
         }
     }
 
@@ -596,3 +625,45 @@ impl Merger {
 
 /// How many packed keys [`Merger::add_packed_batch`] is best given at once.
 pub(crate) const BATCH: usize = 32;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn packed_keys_unpack_to_the_same_ranks() {
+        let merger = Merger::with_candidates(15);
+        let r = NEXT_RANK;
+        let keys: [&[u32]; 7] = [
+            &[],
+            &[0],
+            &[14, r, 0],
+            &[3, 4, r, 5],
+            &[3, r, 4, 5],
+            &[3, 4, 5],
+            &[
+                14, r, 13, r, 12, r, 11, r, 10, r, 9, r, 8, r, 7, r, 6, r, 5, r, 4, r, 3, r, 2, r,
+                1, r, 0,
+            ],
+        ];
+        let mut seen = Vec::new();
+        for key in keys {
+            let packed = merger.pack(key).unwrap();
+            let mut back = Vec::new();
+            merger.unpack(packed, &mut back);
+            assert_eq!(back, key);
+            assert!(!seen.contains(&packed), "{key:?} packs like another key");
+            seen.push(packed);
+        }
+        // Rank breaks at an end or two in a row are not packed, so never confused.
+        for key in [&[r, 1][..], &[1, r], &[1, r, r, 2], &[r]] {
+            assert_eq!(merger.pack(key), None);
+        }
+        // Too many codes for a u64.
+        assert_eq!(
+            merger.pack(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 0]),
+            None
+        );
+    }
+}
