@@ -709,7 +709,11 @@ async fn org_page(
         .map(|m| MeetingLine {
             id: m.id.0,
             title: m.title,
-            starts_at: m.starts_at.replace('T', " ").replace('Z', " UTC"),
+            starts_at: OffsetDateTime::parse(
+                &m.starts_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .map_or_else(|_| m.starts_at.clone(), when),
             state: state(l, m.state.as_str()),
         })
         .collect();

@@ -126,11 +126,10 @@ async fn the_secretariat_convenes_a_meeting_from_the_organisation_page() {
     let ics = app.page(&app.client(), &format!("{to}/meeting.ics")).await;
     let ics = ics.replace("\r\n ", "");
     assert!(ics.contains("LOCATION:重庆市人民大礼堂\r\n"), "{ics}");
+    let html = app.page(&app.client(), &op).await;
     assert!(
-        app.page(&app.client(), &op)
-            .await
-            .contains("第二次会员代表大会"),
-        "listed on the organisation's page"
+        html.contains("第二次会员代表大会</a> <span class=\"muted\">2026-09-20 09:00 UTC"),
+        "listed on the organisation's page: {html}"
     );
     app.finish().await;
 }
