@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::{StatusCode, header};
 
+use crate::auth::Auth;
 use crate::error::AppError;
 
 /// Largest request body of an upload route, in bytes.
@@ -40,14 +41,22 @@ pub fn mib(bytes: usize) -> String {
     }
 }
 
-/// The whole request body of an upload route. A declared length over [`UPLOAD_LIMIT`] is
-/// refused before the body is read; a body that turns out longer is refused once it passes.
+/// The whole request body of an upload route. Only a signed-in caller's body is read at all;
+/// a declared length over [`UPLOAD_LIMIT`] is refused before the body is read, and a body that
+/// turns out longer is refused once it passes.
 pub struct Upload(pub Bytes);
 
 impl<S: Send + Sync> FromRequest<S> for Upload {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let signed_in = req
+            .extensions()
+            .get::<Auth>()
+            .is_some_and(|a| a.user.is_some());
+        if !signed_in {
+            return Err(AppError::Unauthenticated);
+        }
         let declared = req
             .headers()
             .get(header::CONTENT_LENGTH)

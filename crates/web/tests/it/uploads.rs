@@ -333,6 +333,17 @@ async fn large_uploads_import_or_are_refused_naming_the_limit() {
     );
     assert_eq!(app.snapshot().await, before);
 
+    // Anonymous callers' uploads are not read at all.
+    let r = app
+        .client()
+        .post(app.url(&import))
+        .body(format!("{HEADER}{}", row(98, "会员单位", "2019-02-03")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(app.snapshot().await, before);
+
     // Over the route's limit (64 MiB): refused from the declared length, before the body is
     // sent (the client waits for 100 Continue, which never comes).
     let addr = app.url("").trim_start_matches("http://").to_string();
