@@ -5,7 +5,7 @@
 //! registration numbers other organisations hold), then writes every valid row in one
 //! transaction, and one audit event for the batch. Rows are written in batches, one statement
 //! a table for each batch, which reads its rows from one JSON array bound as one parameter
-//! (SQLite's `json_each`, PostgreSQL's `json_array_elements`): binding each value separately
+//! (SQLite's `jsonb_each`, PostgreSQL's `jsonb_array_elements`): binding each value separately
 //! cost more than the writes themselves.
 
 use std::collections::{HashMap, HashSet};
@@ -46,12 +46,12 @@ pub struct ImportReport {
 
 /// A JSON array bound as parameter `$n`, as a table `j` with one row per element in its
 /// `value` column: an object, read with `j.value ->> 'field'`, which both databases accept.
-/// SQLite's `jsonb_each` hands each object over in its binary form, which `->>` reads without
-/// turning it into text and parsing it again.
+/// Both hand each element over in its binary form (`jsonb`), so that every `->>` reads a field
+/// without parsing the element's text again.
 fn json_rows(backend: Backend, n: usize) -> String {
     match backend {
         Backend::Sqlite => format!("jsonb_each(${n}) AS j"),
-        Backend::Postgres => format!("json_array_elements(${n}::json) AS j(value)"),
+        Backend::Postgres => format!("jsonb_array_elements(${n}::jsonb) AS j(value)"),
     }
 }
 
@@ -60,7 +60,7 @@ fn json_rows(backend: Backend, n: usize) -> String {
 fn json_texts(backend: Backend, n: usize) -> String {
     match backend {
         Backend::Sqlite => format!("json_each(${n}) AS j"),
-        Backend::Postgres => format!("json_array_elements_text(${n}::json) AS j(value)"),
+        Backend::Postgres => format!("jsonb_array_elements_text(${n}::jsonb) AS j(value)"),
     }
 }
 
