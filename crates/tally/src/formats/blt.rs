@@ -483,10 +483,10 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        // A guess at the distinct ballots of the part this thread reads: lines are some 16
-        // bytes, and large files repeat their common ballots; the table grows if the guess is
-        // short.
-        merger.expect((cut.unwrap_or(self.s.len()) - self.pos) / 64);
+        // A guess at the distinct ballots of the whole section, which this merger ends up
+        // holding: lines are some 16 bytes, and large files repeat their common ballots; the
+        // table grows if the guess is short.
+        merger.expect(rest / 64);
         let Some(cut) = cut else {
             self.ballot_lines(
                 candidates,
