@@ -245,6 +245,11 @@ pub fn gov_message(l: Locale, e: &GovError, names: &Names, bodies: &Bodies) -> S
                 l.fill(&format!("gov.why.{rule}"), &[("body", &body)])
             } else if k == "state" {
                 state(l, v.as_str().unwrap_or_default())
+            } else if k == "paragraph"
+                && let Some(p) = v.as_u64()
+            {
+                // The core counts paragraphs from 0; the pages number them from 1.
+                (p + 1).to_string()
             } else if k == "body"
                 && let Some(b) = v.as_u64()
             {

@@ -209,8 +209,10 @@ async fn the_secretariat_prepares_the_agenda_motions_and_elections_from_the_page
     let path = format!("{to}/amendments");
     assert!(app.page(&sec, &to).await.contains("id=\"amend\""));
     let reason = "data-code=\"no_such_paragraph\"";
-    let nine = [("paragraph", "10"), ("text", "第十条")];
-    refused(&app, &sec, &csrf, &path, &nine, 409, reason).await;
+    let tenth = [("paragraph", "10"), ("text", "第十条")];
+    refused(&app, &sec, &csrf, &path, &tenth, 409, reason).await;
+    // The refusal numbers the paragraph as the form does, from 1.
+    refused(&app, &sec, &csrf, &path, &tenth, 409, "没有第 10 段").await;
     let amend = [
         ("paragraph", "2"),
         ("text", "第二条 监事不得兼任理事或秘书长。"),
