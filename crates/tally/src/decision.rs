@@ -285,14 +285,15 @@ impl Quorum {
         comparison: Comparison::MoreThan,
     };
 
-    /// The fewest present that make a quorum out of `members`.
+    /// The fewest present that make a quorum out of `members`. A share of the members needs at
+    /// least one of them: a body with no members, or nobody present, cannot decide.
     pub fn required(&self, members: u64) -> u64 {
         match *self {
             Quorum::None => 0,
             Quorum::Share {
                 fraction,
                 comparison,
-            } => fraction.threshold(members, comparison),
+            } => fraction.threshold(members, comparison).max(1),
             Quorum::Number { present } => present,
         }
     }

@@ -86,6 +86,7 @@ fn cases() -> Vec<Case> {
         c("quorum: 62 of 92 makes two thirds", (62, 0, 0, 62, 92), Majority::SIMPLE, Quorum::TWO_THIRDS, true, ThresholdReached, 32, 62),
         c("quorum by number", (5, 0, 0, 5, 30), Majority::SIMPLE, Quorum::Number { present: 6 }, false, NoQuorum, 3, 5),
         c("quorum: RONR default majority of 10 is 6", (5, 0, 0, 5, 10), Majority::SIMPLE, Quorum::MAJORITY, false, NoQuorum, 3, 5),
+        c("quorum: a body with no members cannot decide", (0, 0, 0, 0, 0), Majority::SIMPLE, Quorum::TWO_THIRDS, false, NoQuorum, 1, 0),
         // Zero votes: nothing adopted, even where the threshold is zero.
         c("zero votes cast", (0, 0, 0, 10, 10), Majority::SIMPLE, NONE, false, NoYesVotes, 1, 0),
         c("zero votes, at-least rule with zero base", (0, 0, 0, 0, 0), Majority::HALF_OR_MORE_OF_PRESENT, NONE, false, NoYesVotes, 0, 0),
