@@ -14,6 +14,18 @@
     ev.preventDefault();
     var input = document.getElementById("file");
     if (!input.files || input.files.length === 0) { input.focus(); return; }
+    // A file over the limit would only be refused: say so without sending it.
+    var max = Number(form.getAttribute("data-max"));
+    if (max > 0 && input.files[0].size > max) {
+      var p = document.createElement("p");
+      p.className = "notice error";
+      p.setAttribute("role", "alert");
+      p.id = "import-error";
+      p.textContent = form.getAttribute("data-too-large");
+      result.replaceChildren(p);
+      result.setAttribute("data-done", "refused");
+      return;
+    }
     var sheet = document.getElementById("sheet").value;
     var url = "/organisations/" + form.getAttribute("data-org") + "/import?action=" +
       encodeURIComponent(action) + (sheet ? "&sheet=" + encodeURIComponent(sheet) : "");

@@ -935,6 +935,9 @@ struct ImportPage {
     c: Ctx,
     org: Organisation,
     limit_text: String,
+    /// The largest file the page sends, and what it says of a larger one without sending it.
+    max_bytes: usize,
+    too_large: String,
 }
 
 async fn import_page(
@@ -949,7 +952,17 @@ async fn import_page(
         "reg.import.limit",
         &[("size", &upload::mib(import_limit()))],
     );
-    Ok(render(&ImportPage { c, org, limit_text }, StatusCode::OK))
+    let too_large = too_large_text(c.locale, import_limit());
+    Ok(render(
+        &ImportPage {
+            c,
+            org,
+            limit_text,
+            max_bytes: import_limit(),
+            too_large,
+        },
+        StatusCode::OK,
+    ))
 }
 
 /// The import page's result region: a preview with every problem, or what an import did, or

@@ -422,3 +422,40 @@ async fn large_uploads_import_or_are_refused_naming_the_limit() {
     assert_eq!(app.store.list_circulars(home).await.unwrap().len(), 1);
     app.finish().await;
 }
+
+/// Headless Chromium on the import page: a file over the limit is refused by the page itself,
+/// naming the limit, without being sent (the server would name its own, larger, limit).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_refuses_a_file_over_the_limit_without_sending_it() {
+    use crate::support::{browser_sign_in, chromium, click, type_into};
+    use fantoccini::Locator;
+
+    let app = TestApp::sqlite().await;
+    setup(&app).await;
+    let (b, _driver) = chromium(1280, 900).await;
+    browser_sign_in(&b, &app, "/signin", "sec", "table.list").await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("members.csv");
+    let f = std::fs::File::create(&path).unwrap();
+    f.set_len(UPLOAD_LIMIT as u64 + 1).unwrap();
+    drop(f);
+    let before = app.snapshot().await;
+    b.goto(&app.url(&format!("/lang/en?back=/organisations/{}/import", app.home)))
+        .await
+        .unwrap();
+    type_into(&b, "file", &path.display().to_string()).await;
+    click(&b, "#preview").await;
+    let err = b
+        .wait()
+        .for_element(Locator::Id("import-error"))
+        .await
+        .unwrap();
+    let text = err.text().await.unwrap();
+    assert_eq!(
+        text,
+        "The file is larger than the limit of 50 MiB; nothing was imported."
+    );
+    assert_eq!(app.snapshot().await, before);
+    b.close().await.unwrap();
+    app.finish().await;
+}
