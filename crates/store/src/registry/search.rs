@@ -116,15 +116,18 @@ impl Store {
         }
         let mut used = Vec::with_capacity(2);
         for form in [&found.key, &found.name] {
-            let any: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 AS one FROM memberships \
-                 WHERE organisation_id = $1 AND category = $2 LIMIT 1) probe",
+            // The order of memberships_search_category_idx makes every plan read that index,
+            // and at most one entry of it; a bare `LIMIT 1` may be planned (generically, for a
+            // prepared statement) as a scan that reads every row when the form is unused.
+            let seen: Option<String> = sqlx::query_scalar(
+                "SELECT category FROM memberships WHERE organisation_id = $1 AND category = $2 \
+                 ORDER BY organisation_id, category, member_name, id LIMIT 1",
             )
             .bind(organisation_id)
             .bind(form.clone())
-            .fetch_one(&self.pool)
+            .fetch_optional(&self.pool)
             .await?;
-            if any > 0 {
+            if seen.is_some() {
                 used.push(form.clone());
             }
         }
