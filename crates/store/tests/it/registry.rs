@@ -1275,6 +1275,14 @@ async fn search_filters_sorts_and_pages(store: Store) {
     })
     .await;
     assert_eq!(t.total, 5);
+    // A text every member's name contains.
+    let every = search(MemberQueryInput {
+        q: Some("单位0".into()),
+        ..Default::default()
+    })
+    .await;
+    assert_eq!((every.total, every.items.len()), (30, 20));
+    assert_eq!(every.items[0].organisation.name, "单位000");
     // `%` and `_` typed by the user match themselves.
     let none = search(MemberQueryInput {
         q: Some("单位_%".into()),
@@ -1357,6 +1365,8 @@ async fn search_finds_substrings_and_follows_renames(store: Store) {
         names(&regno(4321)[6..14]).await,
         ["成都ABC数据服务有限公司"]
     );
+    // Two characters, too few for a trigram: the registration number still counts.
+    assert_eq!(names(&regno(4321)[16..]).await, ["成都ABC数据服务有限公司"]);
     assert!(names("山城网络科技服务").await.is_empty());
     // A rename, a new district: the search follows at once.
     store
