@@ -158,6 +158,11 @@ static SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "member search",
         include_str!("../migrations/sqlite/0005_member_search.sql"),
     ),
+    (
+        6,
+        "import copies",
+        include_str!("../migrations/sqlite/0006_import_copies.sql"),
+    ),
 ];
 static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -184,6 +189,11 @@ static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         5,
         "member search",
         include_str!("../migrations/postgres/0005_member_search.sql"),
+    ),
+    (
+        6,
+        "import copies",
+        include_str!("../migrations/postgres/0006_import_copies.sql"),
     ),
 ];
 

@@ -207,12 +207,15 @@ async fn write_rows(
     .await?
     .rows_affected();
 
-    // Memberships, admitted on their joining date by this import.
+    // Memberships, admitted on their joining date by this import, with their copies of the
+    // member's name, district and sector (the stored organisation's, which a reused one keeps),
+    // so that the trigger that would copy them need not update each new row.
     let memberships = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO memberships (organisation_id, member_id, category, joined, status, \
-         created_at, updated_at, import_batch, import_row, initial_decision_json) \
+         created_at, updated_at, import_batch, import_row, initial_decision_json, \
+         member_name, member_district, member_sector) \
          SELECT $2, o.id, j.value ->> 'category', j.value ->> 'joined', $3, $4, $4, $5, \
-         CAST(j.value ->> 'row' AS BIGINT), $6 \
+         CAST(j.value ->> 'row' AS BIGINT), $6, o.name, o.district, o.sector \
          FROM {table} JOIN organisations o ON o.name = j.value ->> 'name' \
          RETURNING id, import_row"
     )))

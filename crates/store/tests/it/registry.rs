@@ -26,6 +26,7 @@ conformance!(
     import_preview_reports_every_problem,
     import_all_or_nothing_and_valid_rows_only,
     import_of_several_batches_stores_every_row,
+    import_writes_the_member_copies_search_reads,
     import_reads_gbk_and_refuses_bad_files,
     export_imports_again_unchanged,
     search_filters_sorts_and_pages,
@@ -1055,6 +1056,110 @@ async fn import_of_several_batches_stores_every_row(store: Store) {
         );
     }
     assert!(store.verify_audit_chain().await.unwrap().is_intact());
+}
+
+/// An import writes each membership's copies of its member's name, district and sector (the
+/// stored organisation's, also for one the import reuses), which search filters and sorts by;
+/// a membership added afterwards by the plain form still gets its copies from the trigger.
+async fn import_writes_the_member_copies_search_reads(store: Store) {
+    let (a, units) = association(&store, 1).await;
+    let name = |i: u32| format!("重庆测试{i}科技有限公司");
+    // The file says 渝中区 / 软件 for every row; the reused organisation keeps its own.
+    let reused = store
+        .create_organisation(SYS, &full_org(&name(3), "company", "江北区", "金融"))
+        .await
+        .unwrap();
+    let n: u32 = 6_001;
+    let mut file = HEADER.to_string();
+    for i in 1..=n {
+        file.push_str(&csv_row(i, "会员单位", "2020-01-01"));
+    }
+    let report = store
+        .import_members(
+            SYS,
+            a,
+            file.as_bytes(),
+            &ImportOptions::default(),
+            ImportMode::AllOrNothing,
+            today(),
+            &no_progress(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.imported, n as usize);
+    store
+        .add_member(SYS, a, &unit(units[0], "会员单位", "2021-01-01"))
+        .await
+        .unwrap();
+
+    // Memberships whose copies differ from their organisation (a missing name differs too),
+    // counted by an update that changes nothing.
+    let differ = match store.backend() {
+        federa_store::Backend::Sqlite => format!(
+            "UPDATE memberships SET updated_at = updated_at WHERE organisation_id = {a} AND \
+             NOT EXISTS (SELECT 1 FROM organisations o WHERE o.id = memberships.member_id \
+             AND o.name IS memberships.member_name AND o.district IS memberships.member_district \
+             AND o.sector IS memberships.member_sector)"
+        ),
+        federa_store::Backend::Postgres => format!(
+            "UPDATE memberships SET updated_at = updated_at WHERE organisation_id = {a} AND \
+             NOT EXISTS (SELECT 1 FROM organisations o WHERE o.id = memberships.member_id \
+             AND o.name COLLATE \"C\" IS NOT DISTINCT FROM memberships.member_name \
+             AND o.district COLLATE \"C\" IS NOT DISTINCT FROM memberships.member_district \
+             AND o.sector COLLATE \"C\" IS NOT DISTINCT FROM memberships.member_sector)"
+        ),
+    };
+    assert_eq!(store.execute_unaudited(&differ).await.unwrap(), 0);
+    // The check sees a copy that differs.
+    store
+        .execute_unaudited(&format!(
+            "UPDATE memberships SET member_sector = 'x' WHERE member_id = {}",
+            reused.id
+        ))
+        .await
+        .unwrap();
+    assert_eq!(store.execute_unaudited(&differ).await.unwrap(), 1);
+    store
+        .execute_unaudited(&format!(
+            "UPDATE memberships SET member_sector = '金融' WHERE member_id = {}",
+            reused.id
+        ))
+        .await
+        .unwrap();
+
+    let search = |q: Option<&str>, district: Option<&str>, sector: Option<&str>| {
+        let store = store.clone();
+        let input = MemberQueryInput {
+            q: q.map(Into::into),
+            district: district.map(Into::into),
+            sector: sector.map(Into::into),
+            ..Default::default()
+        }
+        .validate()
+        .unwrap();
+        async move {
+            let page = store.search_members(a, &input).await.unwrap();
+            let ids: Vec<i64> = page.items.iter().map(|h| h.organisation.id).collect();
+            (page.total, ids)
+        }
+    };
+    // A substring of an imported name, in the middle of it.
+    let (total, ids) = search(Some("测试4321科"), None, None).await;
+    assert_eq!(total, 1);
+    let (_, by_name) = search(Some(&name(4321)), None, None).await;
+    assert_eq!(ids, by_name);
+    assert_eq!(search(Some("测试6001"), None, None).await.0, 1);
+    // Districts and sectors as stored: the file's for the new organisations, the reused
+    // organisation's own for it.
+    assert_eq!(
+        search(None, Some("江北区"), Some("金融")).await,
+        (1, vec![reused.id])
+    );
+    assert_eq!(
+        search(None, Some("渝中区"), Some("软件")).await.0,
+        u64::from(n) - 1
+    );
+    assert_eq!(search(Some(&name(3)), Some("渝中区"), None).await.0, 0);
 }
 
 async fn import_reads_gbk_and_refuses_bad_files(store: Store) {
