@@ -173,6 +173,19 @@ async fn fill(store: &Store, kind: &str, a: i64, from: usize, to: usize) {
         .unwrap();
 }
 
+/// CPU time (user + system) this process has used, from `/proc/self/stat` (Linux; `None`
+/// elsewhere): on SQLite the import's own cost, whatever else loads the machine.
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name, which ends with the last ')': utime and stime are the
+    // 14th and 15th fields, in clock ticks (USER_HZ, 100 on Linux).
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split(' ').skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
 fn pct(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i]
@@ -198,6 +211,7 @@ async fn run(kind: &str, members: usize) {
         &preview.problems[..preview.problems.len().min(3)]
     );
     let t = Instant::now();
+    let cpu = cpu_time();
     let report = store
         .import_members(
             Actor::System,
@@ -211,9 +225,14 @@ async fn run(kind: &str, members: usize) {
         .await
         .unwrap();
     let import_time = t.elapsed();
+    let import_cpu = cpu
+        .zip(cpu_time())
+        .map_or("n/a".to_string(), |(before, after)| {
+            format!("{:.2} s", (after - before).as_secs_f64())
+        });
     assert_eq!(report.imported, 100_000);
     println!(
-        "{kind:8} import 100,000 rows ({:.1} MB): preview {:.2} s, import (checks + writes, one transaction) {:.2} s",
+        "{kind:8} import 100,000 rows ({:.1} MB): preview {:.2} s, import (checks + writes, one transaction) {:.2} s, CPU of this process {import_cpu}",
         file.len() as f64 / 1e6,
         preview_time.as_secs_f64(),
         import_time.as_secs_f64()
