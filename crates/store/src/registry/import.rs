@@ -29,6 +29,11 @@ use crate::{Actor, Backend, Result, Store, StoreError};
 /// array and how often `progress` hears from the import.
 const BATCH: usize = 5_000;
 
+/// SQLite's page cache during an import, in KiB, at most: room for the pages 100,000 new
+/// members change (their organisations, memberships with their search indexes, people,
+/// history). Pages are allocated as the import reads them.
+const IMPORT_CACHE_KIB: i64 = 256 * 1024;
+
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportReport {
@@ -418,13 +423,45 @@ impl Store {
             now: &now,
             decision: &decision,
         };
-        let mut created = 0;
-        let mut done = 0;
-        for chunk in rows.chunks(BATCH) {
-            created += write_rows(&mut w.tx, self.backend, &import, chunk).await?;
-            done += chunk.len();
-            progress(done, total);
+        // SQLite keeps the pages the import changes in memory until the commit rather than
+        // writing and reading them again through the log whenever its page cache (2 MiB by
+        // default) is full; the connection gets its own size back before the commit, or after
+        // a failed write.
+        let cache_size: Option<i64> = match self.backend {
+            Backend::Sqlite => {
+                let size = sqlx::query_scalar("PRAGMA cache_size")
+                    .fetch_one(&mut *w.tx)
+                    .await?;
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "PRAGMA cache_size = -{IMPORT_CACHE_KIB}"
+                )))
+                .execute(&mut *w.tx)
+                .await?;
+                Some(size)
+            }
+            Backend::Postgres => None,
+        };
+        let written = async {
+            let mut created = 0;
+            let mut done = 0;
+            for chunk in rows.chunks(BATCH) {
+                created += write_rows(&mut w.tx, self.backend, &import, chunk).await?;
+                done += chunk.len();
+                progress(done, total);
+            }
+            Ok::<_, StoreError>(created)
         }
+        .await;
+        if let Some(size) = cache_size {
+            let restored = sqlx::query(sqlx::AssertSqlSafe(format!("PRAGMA cache_size = {size}")))
+                .execute(&mut *w.tx)
+                .await;
+            // A failed write's own error is the one to report.
+            if written.is_ok() {
+                restored?;
+            }
+        }
+        let created = written?;
 
         let report = ImportReport {
             batch: batch.clone(),
