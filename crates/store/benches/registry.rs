@@ -1,6 +1,6 @@
 //! The member registry's figures on both databases: importing 100,000 member rows through the
-//! store (one transaction, multi-row inserts), and member search on a registry of 1,000,000
-//! members (p50/p99 over a mix of queries).
+//! store (one transaction; each table's rows of a 5,000-row batch in one insert from a JSON
+//! array), and member search on a registry of 1,000,000 members (p50/p99 over a mix of queries).
 //!
 //! `cargo bench -p federa-store --bench registry` (release build). PostgreSQL comes from
 //! `FEDERA_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432/test`), in a fresh
