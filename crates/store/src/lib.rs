@@ -163,6 +163,11 @@ static SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "import copies",
         include_str!("../migrations/sqlite/0006_import_copies.sql"),
     ),
+    (
+        7,
+        "bulk import",
+        include_str!("../migrations/sqlite/0007_bulk_import.sql"),
+    ),
 ];
 static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -194,6 +199,11 @@ static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         6,
         "import copies",
         include_str!("../migrations/postgres/0006_import_copies.sql"),
+    ),
+    (
+        7,
+        "bulk import",
+        include_str!("../migrations/postgres/0007_bulk_import.sql"),
     ),
 ];
 

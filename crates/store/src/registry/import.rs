@@ -186,9 +186,11 @@ struct Batch<'a> {
 
 /// Writes a batch of checked rows with one statement a table, each reading the rows from one
 /// JSON array: the organisations not yet stored (an existing one with the row's exact name is
-/// reused), the memberships (whose triggers record the first status change), the
-/// representatives as people, and their links to the memberships. Returns how many
-/// organisations it created.
+/// reused), the memberships, the representatives as people, and their links to the
+/// memberships. On SQLite, where the import's `bulk_import` row stills the triggers that would
+/// do it row by row (migration 0007), it also enters the new organisations in the text index
+/// and records each new membership's first status change, one statement each; PostgreSQL's
+/// triggers do both. Returns how many organisations it created.
 async fn write_rows(
     tx: &mut Tx,
     backend: Backend,
@@ -197,6 +199,14 @@ async fn write_rows(
 ) -> Result<usize> {
     let json = serde_json::to_string(&rows.iter().map(RowJson::of).collect::<Vec<_>>())?;
     let table = json_rows(backend, 1);
+    let last_org: Option<i64> = match backend {
+        Backend::Sqlite => Some(
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM organisations")
+                .fetch_one(&mut **tx)
+                .await?,
+        ),
+        Backend::Postgres => None,
+    };
     let created = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO organisations (name, short_name, kind, district, sector, founded, status, \
          registration_number, public, created_at, updated_at) \
@@ -211,6 +221,16 @@ async fn write_rows(
     .execute(&mut **tx)
     .await?
     .rows_affected();
+    if let Some(last) = last_org.filter(|_| created > 0) {
+        // What `organisations_text_insert` writes for each new organisation.
+        sqlx::query(
+            "INSERT INTO organisations_text (rowid, name, short_name, registration_number) \
+             SELECT id, name, short_name, registration_number FROM organisations WHERE id > $1",
+        )
+        .bind(last)
+        .execute(&mut **tx)
+        .await?;
+    }
 
     // Memberships, admitted on their joining date by this import, with their copies of the
     // member's name, district and sector (the stored organisation's, which a reused one keeps),
@@ -250,6 +270,25 @@ async fn write_rows(
             rec.try_get::<i64, _>("import_row")?,
             rec.try_get::<i64, _>("id")?,
         );
+    }
+    let ids = membership_of_row.values();
+    if let (Backend::Sqlite, Some(&first), Some(&last)) = (backend, ids.clone().min(), ids.max()) {
+        // What `memberships_history_insert` writes for each new membership.
+        sqlx::query(
+            "INSERT INTO membership_status_changes (membership_id, seq, from_status, to_status, \
+             on_date, decision_json, created_at) \
+             SELECT m.id, 1, NULL, m.status, m.joined, \
+             COALESCE(m.initial_decision_json, '{\"by\":\"recorded\"}'), m.created_at \
+             FROM memberships m WHERE m.id BETWEEN $1 AND $2 AND m.import_batch = $3 \
+             AND NOT EXISTS (SELECT 1 FROM membership_status_changes h \
+             WHERE h.membership_id = m.id) \
+             ORDER BY m.id",
+        )
+        .bind(first)
+        .bind(last)
+        .bind(import.batch)
+        .execute(&mut **tx)
+        .await?;
     }
 
     // Representatives, as people the organisation keeps, each linked to their unit.
@@ -427,8 +466,14 @@ impl Store {
         // writing and reading them again through the log whenever its page cache (2 MiB by
         // default) is full; the connection gets its own size back before the commit, or after
         // a failed write.
+        // It also stills the triggers that would index each new organisation's texts and
+        // record each new membership's first status change (migration 0007): `write_rows`
+        // writes both for a whole batch at once. The flag lives only in this transaction.
         let cache_size: Option<i64> = match self.backend {
             Backend::Sqlite => {
+                sqlx::query("INSERT INTO bulk_import (active) VALUES (1)")
+                    .execute(&mut *w.tx)
+                    .await?;
                 let size = sqlx::query_scalar("PRAGMA cache_size")
                     .fetch_one(&mut *w.tx)
                     .await?;
@@ -462,6 +507,11 @@ impl Store {
             }
         }
         let created = written?;
+        if self.backend == Backend::Sqlite {
+            sqlx::query("DELETE FROM bulk_import")
+                .execute(&mut *w.tx)
+                .await?;
+        }
 
         let report = ImportReport {
             batch: batch.clone(),

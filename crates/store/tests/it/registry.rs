@@ -1160,6 +1160,69 @@ async fn import_writes_the_member_copies_search_reads(store: Store) {
         u64::from(n) - 1
     );
     assert_eq!(search(Some(&name(3)), Some("渝中区"), None).await.0, 0);
+
+    // Each membership, imported or added by the form, has exactly the first status change the
+    // history trigger writes; memberships whose history differs are counted by an update that
+    // changes nothing.
+    let history_differs = format!(
+        "UPDATE memberships SET updated_at = updated_at WHERE organisation_id = {a} AND (\
+         (SELECT COUNT(*) FROM membership_status_changes h \
+          WHERE h.membership_id = memberships.id) <> 1 \
+         OR NOT EXISTS (SELECT 1 FROM membership_status_changes h \
+          WHERE h.membership_id = memberships.id AND h.seq = 1 AND h.from_status IS NULL \
+          AND h.to_status = memberships.status AND h.on_date = memberships.joined \
+          AND h.decision_json = COALESCE(memberships.initial_decision_json, '{{\"by\":\"recorded\"}}') \
+          AND h.created_at = memberships.created_at))"
+    );
+    assert_eq!(store.execute_unaudited(&history_differs).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .execute_unaudited(&format!(
+                "UPDATE memberships SET updated_at = updated_at WHERE organisation_id = {a}"
+            ))
+            .await
+            .unwrap(),
+        u64::from(n) + 1
+    );
+    // The import's flag that stills the triggers is gone after its commit; on SQLite the text
+    // index holds exactly the organisations' texts, the imported ones and one created after.
+    assert_eq!(
+        store
+            .execute_unaudited("DELETE FROM bulk_import")
+            .await
+            .unwrap(),
+        0
+    );
+    store
+        .create_organisation(SYS, &org("江北后来商贸有限公司", "company"))
+        .await
+        .unwrap();
+    if store.backend() == federa_store::Backend::Sqlite {
+        store
+            .execute_unaudited(
+                "INSERT INTO organisations_text (organisations_text, rank) VALUES ('integrity-check', 1)",
+            )
+            .await
+            .unwrap();
+        // The check fails on an index that misses an organisation.
+        store
+            .execute_unaudited(&format!(
+                "INSERT INTO organisations_text (organisations_text, rowid, name, short_name, \
+                 registration_number) SELECT 'delete', id, name, short_name, \
+                 registration_number FROM organisations WHERE id = {}",
+                reused.id
+            ))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .execute_unaudited(
+                    "INSERT INTO organisations_text (organisations_text, rank) VALUES ('integrity-check', 1)",
+                )
+                .await
+                .is_err()
+        );
+    }
 }
 
 async fn import_reads_gbk_and_refuses_bad_files(store: Store) {
