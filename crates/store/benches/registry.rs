@@ -7,17 +7,22 @@
 //! schema dropped afterwards. `REGISTRY_BENCH_MEMBERS` sets the search registry's size and
 //! `REGISTRY_BENCH_DB` (`sqlite`, `postgres`) runs one database only.
 //!
-//! Import of 100,000 rows (migration 0006, which lets the import write the members' search
-//! copies itself; 2-core machine shared with other work, load 2–3), from
+//! Import of 100,000 rows (migration 0007, with which the SQLite import writes its rows'
+//! first status changes and text index one statement a batch instead of a trigger a row;
+//! 2-core machine shared with other work, load 1.2–2), from
 //! `REGISTRY_BENCH_DB=sqlite REGISTRY_BENCH_MEMBERS=1000 cargo bench -p federa-store --bench
-//! registry` and the same with `REGISTRY_BENCH_DB=postgres`: SQLite 3.28–3.59 s wall, 3.19–3.47 s
-//! CPU of the bench process (three runs); PostgreSQL 15 9.26 s wall, 0.47 s CPU of the bench
-//! process, about 10.6 s CPU of the server's processes over the whole run (import, search
-//! and schema, other clients included). Migration 0005 had made it 11.34 s on SQLite and
-//! 28.23 s on PostgreSQL: a trigger updated every new membership and its seven search indexes
-//! once more. Of SQLite's time, about 1.35 s writes memberships (twelve indexes, history and
-//! category triggers), 0.45 s organisations (with their trigram index), 0.31 s people, 0.54 s
-//! the audit event and commit (the log's checkpoint), 0.25 s the file's checks.
+//! registry`: SQLite 3.20–3.37 s wall, 3.16–3.33 s CPU of the bench process (three runs),
+//! against 3.48–3.67 s wall and 3.45–3.67 s CPU for migration 0006 in the same minutes (three
+//! runs). Migration 0006 (the import writes the members' search copies itself) had measured
+//! 3.28–3.59 s wall, 3.19–3.47 s CPU on SQLite and, with `REGISTRY_BENCH_DB=postgres`,
+//! PostgreSQL 15 9.26 s wall, 0.47 s CPU of the bench process, about 10.6 s CPU of the
+//! server's processes over the whole run (import, search and schema, other clients
+//! included); PostgreSQL's import is unchanged by 0007. Migration 0005 had made it 11.34 s on
+//! SQLite and 28.23 s on PostgreSQL: a trigger updated every new membership and its seven
+//! search indexes once more. Of SQLite's time before 0007, about 1.35 s wrote memberships
+//! (twelve indexes, history and category triggers), 0.45 s organisations (with their trigram
+//! index), 0.31 s people, 0.54 s the audit event and commit (the log's checkpoint, which the
+//! commit starts once the log passes SQLite's 1,000 pages), 0.25 s the file's checks.
 //!
 //! Search at 1,000,000 members (migration 0005; 2-core machine shared with other work), from
 //! `REGISTRY_BENCH_DB=sqlite REGISTRY_BENCH_MEMBERS=1000000 cargo bench -p federa-store --bench
