@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use federa_core::registry::circular::Audience;
-use federa_store::{Actor, CircularInput, MembershipInput, OrgInput, Role};
+use federa_store::{Actor, CircularInput, CircularRecord, MembershipInput, OrgInput, Role};
 use federa_web::engagement::Mailer;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -20,6 +20,28 @@ both_databases!(
     engagement_pages_in_both_languages,
     refusals_change_nothing_and_roles_hold,
 );
+
+/// A circular from `home` to all its members, sent now through the store, with no deadline,
+/// attachments or email copies.
+async fn circular_to_all(app: &TestApp, title: &str, body: &str) -> CircularRecord {
+    app.store
+        .send_circular(
+            Actor::System,
+            app.home,
+            &CircularInput {
+                title: title.into(),
+                body: body.into(),
+                audience: Audience::All,
+                statuses: vec![],
+                acknowledge_by: None,
+                attachments: vec![],
+                email: false,
+            },
+            time::OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap()
+}
 
 /// Two member units of `home`: A (渝中区, 网络媒体), represented by `rep`, and B (江北区).
 async fn units(app: &TestApp) -> (i64, i64) {
@@ -88,6 +110,30 @@ async fn call(
     let status = r.status().as_u16();
     let text = r.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The API's answer to `token` posting the circular `body` for `home`.
+async fn post_circular(
+    app: &TestApp,
+    c: &reqwest::Client,
+    token: &str,
+    body: Value,
+) -> (u16, Value) {
+    call(
+        c,
+        Method::POST,
+        app.url(&format!("/api/organisations/{}/circulars", app.home)),
+        token,
+        Some(body),
+    )
+    .await
+}
+
+/// The circular `token` posts for `home` through the API, which must take it.
+async fn circular_posted(app: &TestApp, c: &reqwest::Client, token: &str, body: Value) -> Value {
+    let (st, circ) = post_circular(app, c, token, body).await;
+    assert_eq!(st, 201, "{circ}");
+    circ
 }
 
 async fn engagement_through_the_api(app: &TestApp) {
@@ -177,18 +223,17 @@ async fn engagement_through_the_api(app: &TestApp) {
 
     // Circular with an attachment to everyone in force.
     let pdf = "通知附件 %PDF".as_bytes().to_vec();
-    let (st, circ) = call(
+    let (st, circ) = post_circular(
+        app,
         &c,
-        M::POST,
-        app.url(&format!("/api/organisations/{home}/circulars")),
         &sec,
-        Some(json!({
+        json!({
             "title": "关于开展网络安全宣传周活动的通知",
             "body": "各会员单位：请回执。",
             "acknowledge_by": "2099-03-08T17:00:00+08:00",
             "attachments": [{"file_name": "方案.pdf", "media_type": "application/pdf",
                              "content_base64": base64::engine::general_purpose::STANDARD.encode(&pdf)}]
-        })),
+        }),
     )
     .await;
     assert_eq!(st, 201, "{circ}");
@@ -454,17 +499,11 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
         .text("acknowledge_by", "2099-12-31T17:00")
         .part(
             "attachment",
-            reqwest::multipart::Part::bytes("年度报告模板".as_bytes().to_vec())
-                .file_name("模板.txt")
-                .mime_str("text/plain")
-                .unwrap(),
+            crate::support::text_attachment("年度报告模板".as_bytes().to_vec(), "模板.txt"),
         );
-    let r = sec
-        .post(app.url(&format!("/organisations/{home}/circulars")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_multipart(&sec, &format!("/organisations/{home}/circulars"), form)
+        .await;
     assert_eq!(r.status(), 303);
     let to = r.headers()["location"].to_str().unwrap().to_string();
     let cid: i64 = to.rsplit('/').next().unwrap().parse().unwrap();
@@ -478,12 +517,9 @@ async fn engagement_pages_in_both_languages(app: &TestApp) {
     let form = reqwest::multipart::Form::new()
         .text("title", "x")
         .text("body", "y");
-    let r = sec
-        .post(app.url(&format!("/organisations/{home}/circulars")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_multipart(&sec, &format!("/organisations/{home}/circulars"), form)
+        .await;
     assert_eq!(r.status(), 403);
 
     // A refused form keeps the values and names the field.
@@ -994,15 +1030,13 @@ async fn circulars_and_reminders_are_emailed() {
     let (app, a, b) = mail_app(port, "秘书处 <secretariat@federa.example>").await;
     let sec = app.token("sec").await;
     let c = app.client();
-    let (st, circ) = call(
+    let circ = circular_posted(
+        &app,
         &c,
-        Method::POST,
-        app.url(&format!("/api/organisations/{}/circulars", app.home)),
         &sec,
-        Some(json!({"title": "关于年检的通知", "body": "请按时参加年检。"})),
+        json!({"title": "关于年检的通知", "body": "请按时参加年检。"}),
     )
     .await;
-    assert_eq!(st, 201, "{circ}");
     let msgs = sink.taken();
     assert_eq!(msgs.len(), 2);
     let mut to: Vec<String> = msgs.iter().flat_map(|(r, _)| r.clone()).collect();
@@ -1075,15 +1109,13 @@ async fn a_failing_mail_server_loses_no_circular() {
     let (app, a, _) = mail_app(port, "secretariat@federa.example").await;
     let sec = app.token("sec").await;
     let c = app.client();
-    let (st, circ) = call(
+    let circ = circular_posted(
+        &app,
         &c,
-        Method::POST,
-        app.url(&format!("/api/organisations/{}/circulars", app.home)),
         &sec,
-        Some(json!({"title": "关于年检的通知", "body": "正文"})),
+        json!({"title": "关于年检的通知", "body": "正文"}),
     )
     .await;
-    assert_eq!(st, 201, "{circ}");
     for r in circ["recipients"].as_array().unwrap() {
         assert_eq!(r["email_state"], "failed", "{r}");
         assert!(r["email_error"].as_str().unwrap().len() > 3);
@@ -1106,15 +1138,13 @@ async fn failed_emails_are_sent_again_and_only_those() {
     let c = app.client();
     // The server refuses the first copy.
     sink.refuse_next(1);
-    let (st, circ) = call(
+    let circ = circular_posted(
+        &app,
         &c,
-        Method::POST,
-        app.url(&format!("/api/organisations/{}/circulars", app.home)),
         &sec,
-        Some(json!({"title": "关于年检的通知", "body": "正文"})),
+        json!({"title": "关于年检的通知", "body": "正文"}),
     )
     .await;
-    assert_eq!(st, 201, "{circ}");
     let cid = circ["id"].as_i64().unwrap();
     let recipients = circ["recipients"].as_array().unwrap();
     let failed: Vec<&Value> = recipients
@@ -1168,24 +1198,7 @@ async fn failed_emails_are_sent_again_and_only_those() {
     // Without a mail server there is nothing to send with.
     let plain = TestApp::sqlite().await;
     units(&plain).await;
-    let circ = plain
-        .store
-        .send_circular(
-            Actor::System,
-            plain.home,
-            &CircularInput {
-                title: "t".into(),
-                body: "b".into(),
-                audience: Audience::All,
-                statuses: vec![],
-                acknowledge_by: None,
-                attachments: vec![],
-                email: false,
-            },
-            time::OffsetDateTime::now_utc(),
-        )
-        .await
-        .unwrap();
+    let circ = circular_to_all(&plain, "t", "b").await;
     let sec = plain.token("sec").await;
     let (st, v) = call(
         &plain.client(),
@@ -1211,24 +1224,12 @@ async fn browser_acknowledges_a_circular_and_shows_statistics() {
 
     let app = TestApp::sqlite().await;
     let (a, _) = units(&app).await;
-    let circ = app
-        .store
-        .send_circular(
-            Actor::System,
-            app.home,
-            &CircularInput {
-                title: "关于开展网络安全宣传周活动的通知".into(),
-                body: "请各会员单位确认回执。".into(),
-                audience: Audience::All,
-                statuses: vec![],
-                acknowledge_by: None,
-                attachments: vec![],
-                email: false,
-            },
-            time::OffsetDateTime::now_utc(),
-        )
-        .await
-        .unwrap();
+    let circ = circular_to_all(
+        &app,
+        "关于开展网络安全宣传周活动的通知",
+        "请各会员单位确认回执。",
+    )
+    .await;
 
     let (b, _driver) = crate::support::chromium(1280, 900).await;
     let sign_in = |user: &'static str| {

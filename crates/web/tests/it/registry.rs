@@ -2,13 +2,12 @@
 //! dues with the CSV download, the pages in both languages with forms that keep what was typed,
 //! the public directory; and the import page in headless Chromium.
 
-use federa_core::registry::Category;
 use federa_store::Actor;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::both_databases;
-use crate::support::TestApp;
+use crate::support::{HEADER, TestApp};
 
 both_databases!(
     registry_api_roles_and_refusals,
@@ -17,9 +16,6 @@ both_databases!(
     public_directory_needs_no_sign_in,
 );
 
-const HEADER: &str =
-    "单位名称,简称,类型,统一社会信用代码,区县,行业,会员类别,入会日期,成立日期,代表,电话,邮箱\n";
-
 fn row(i: u32, category: &str, joined: &str) -> String {
     format!(
         "重庆测试{i}科技有限公司,测试{i},企业,,渝中区,软件,{category},{joined},,代表{i},023-6300{i:04},r{i}@example.cn\n"
@@ -27,28 +23,12 @@ fn row(i: u32, category: &str, joined: &str) -> String {
 }
 
 async fn setup(app: &TestApp) {
-    let cats = [
+    app.define_categories(&[
         ("vice_president_unit", "副会长单位", 1, 2_000_000),
         ("council_unit", "理事单位", 2, 500_000),
         ("member_unit", "会员单位", 3, 100_000),
-    ];
-    app.store
-        .define_categories(
-            Actor::System,
-            app.home,
-            &cats
-                .iter()
-                .map(|(k, n, r, d)| Category {
-                    key: (*k).into(),
-                    name: (*n).into(),
-                    name_en: None,
-                    rank: *r,
-                    annual_dues_fen: *d,
-                })
-                .collect::<Vec<_>>(),
-        )
-        .await
-        .unwrap();
+    ])
+    .await;
 }
 
 /// A member unit added through the API by `auth`; returns the membership id.
@@ -599,13 +579,12 @@ async fn public_directory_needs_no_sign_in(app: &TestApp) {
 /// the bad row), then import the valid rows only and find the unit in the search.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_previews_and_imports_a_member_list() {
-    use crate::support::{browser_sign_in, chromium, click, type_into};
+    use crate::support::{chromium_signed_in, click, type_into};
     use fantoccini::Locator;
 
     let app = TestApp::sqlite().await;
     setup(&app).await;
-    let (b, _driver) = chromium(1280, 900).await;
-    browser_sign_in(&b, &app, "/signin", "sec", "table.list").await;
+    let (b, _driver) = chromium_signed_in(&app, "sec").await;
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("members.csv");

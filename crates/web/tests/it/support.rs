@@ -11,6 +11,10 @@ use reqwest::redirect::Policy;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// The header row of a member list file.
+pub const HEADER: &str =
+    "单位名称,简称,类型,统一社会信用代码,区县,行业,会员类别,入会日期,成立日期,代表,电话,邮箱\n";
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Store,
@@ -195,6 +199,38 @@ impl TestApp {
         c.post(self.url(path)).form(form).send().await.unwrap()
     }
 
+    /// The answer to `c` posting the multipart form `form` to `path`.
+    pub async fn post_multipart(
+        &self,
+        c: &reqwest::Client,
+        path: &str,
+        form: reqwest::multipart::Form,
+    ) -> reqwest::Response {
+        c.post(self.url(path)).multipart(form).send().await.unwrap()
+    }
+
+    /// Defines the member categories of `home`, each as (key, Chinese name, rank, annual
+    /// dues in fen).
+    pub async fn define_categories(&self, cats: &[(&str, &str, u16, i64)]) {
+        self.store
+            .define_categories(
+                Actor::System,
+                self.home,
+                &cats
+                    .iter()
+                    .map(|(k, n, r, d)| federa_core::registry::Category {
+                        key: (*k).into(),
+                        name: (*n).into(),
+                        name_en: None,
+                        rank: *r,
+                        annual_dues_fen: *d,
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .await
+            .unwrap();
+    }
+
     /// The answer to `c` calling the API at `method path` with the `authorization` header
     /// `auth` and, if given, the JSON `body`.
     pub async fn api(
@@ -290,6 +326,14 @@ impl TestApp {
         }
         self.store.close().await;
     }
+}
+
+/// A `text/plain` file part named `file_name` holding `content`, for a multipart form.
+pub fn text_attachment(content: Vec<u8>, file_name: &str) -> reqwest::multipart::Part {
+    reqwest::multipart::Part::bytes(content)
+        .file_name(file_name.to_string())
+        .mime_str("text/plain")
+        .unwrap()
 }
 
 /// The value of the first `name="csrf"` hidden field of a page.
@@ -390,6 +434,17 @@ pub async fn chromium(width: u32, height: u32) -> (fantoccini::Client, Chromedri
             .connect(&driver_url)
             .await
             .expect("starting a Chromium session");
+    (b, driver)
+}
+
+/// Headless Chromium as `chromium(1280, 900)` gives it, with `username` signed in through the
+/// sign-in form and on the organisation list.
+pub async fn chromium_signed_in(
+    app: &TestApp,
+    username: &str,
+) -> (fantoccini::Client, Chromedriver) {
+    let (b, driver) = chromium(1280, 900).await;
+    browser_sign_in(&b, app, "/signin", username, "table.list").await;
     (b, driver)
 }
 

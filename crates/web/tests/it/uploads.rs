@@ -4,19 +4,14 @@
 //! limit), reads a GBK CSV, and takes a 1 MB list through the API and the import page; a
 //! circular takes attachments larger than the ordinary body limit.
 
-use federa_core::registry::Category;
 use federa_core::registry::import::MAX_FILE_BYTES;
-use federa_store::Actor;
 use federa_web::upload::UPLOAD_LIMIT;
 use serde_json::Value;
 
 use crate::both_databases;
-use crate::support::TestApp;
+use crate::support::{HEADER, TestApp};
 
 both_databases!(bad_member_files_leave_the_registry_as_it_was);
-
-const HEADER: &str =
-    "单位名称,简称,类型,统一社会信用代码,区县,行业,会员类别,入会日期,成立日期,代表,电话,邮箱\n";
 
 fn row(i: u32, category: &str, joined: &str) -> String {
     format!(
@@ -25,26 +20,11 @@ fn row(i: u32, category: &str, joined: &str) -> String {
 }
 
 async fn setup(app: &TestApp) {
-    app.store
-        .define_categories(
-            Actor::System,
-            app.home,
-            &[
-                ("council_unit", "理事单位", 2, 500_000),
-                ("member_unit", "会员单位", 3, 100_000),
-            ]
-            .iter()
-            .map(|(k, n, r, d)| Category {
-                key: (*k).into(),
-                name: (*n).into(),
-                name_en: None,
-                rank: *r,
-                annual_dues_fen: *d,
-            })
-            .collect::<Vec<_>>(),
-        )
-        .await
-        .unwrap();
+    app.define_categories(&[
+        ("council_unit", "理事单位", 2, 500_000),
+        ("member_unit", "会员单位", 3, 100_000),
+    ])
+    .await;
 }
 
 /// The API's answer to `POST path` with `body` as the file, as status and JSON.
@@ -385,17 +365,11 @@ async fn large_uploads_import_or_are_refused_naming_the_limit() {
         .text("body", "请见附件。")
         .part(
             "attachment",
-            reqwest::multipart::Part::bytes(attachment.clone())
-                .file_name("材料.txt")
-                .mime_str("text/plain")
-                .unwrap(),
+            crate::support::text_attachment(attachment.clone(), "材料.txt"),
         );
-    let r = page
-        .post(app.url(&format!("/organisations/{home}/circulars")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_multipart(&page, &format!("/organisations/{home}/circulars"), form)
+        .await;
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
     let list = app.store.list_circulars(home).await.unwrap();
     assert_eq!(list.len(), 1);
@@ -412,12 +386,9 @@ async fn large_uploads_import_or_are_refused_naming_the_limit() {
         .text("title", "x")
         .text("body", "y")
         .part("attachment", reqwest::multipart::Part::bytes(b"z".to_vec()));
-    let r = page
-        .post(app.url(&format!("/organisations/{home}/circulars")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let r = app
+        .post_multipart(&page, &format!("/organisations/{home}/circulars"), form)
+        .await;
     assert_eq!(r.status(), 403);
     assert_eq!(app.store.list_circulars(home).await.unwrap().len(), 1);
     app.finish().await;
@@ -427,13 +398,12 @@ async fn large_uploads_import_or_are_refused_naming_the_limit() {
 /// naming the limit, without being sent (the server would name its own, larger, limit).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_refuses_a_file_over_the_limit_without_sending_it() {
-    use crate::support::{browser_sign_in, chromium, click, type_into};
+    use crate::support::{chromium_signed_in, click, type_into};
     use fantoccini::Locator;
 
     let app = TestApp::sqlite().await;
     setup(&app).await;
-    let (b, _driver) = chromium(1280, 900).await;
-    browser_sign_in(&b, &app, "/signin", "sec", "table.list").await;
+    let (b, _driver) = chromium_signed_in(&app, "sec").await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("members.csv");
     let f = std::fs::File::create(&path).unwrap();
