@@ -16,7 +16,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use federa_core::org::{
     EndMembershipInput, Membership, MembershipInput, OrgInput, OrgKind, Organisation,
 };
-use federa_store::{FieldError, MembershipFilter, Page};
+use federa_store::{FieldError, MembershipFilter, OrgFilter, Page};
 
 use crate::AppState;
 use crate::api::{MemberQuery, OrgQuery};
@@ -826,6 +826,26 @@ async fn member_end_form(
         federa_core::org::format_date(crate::today()),
     );
     Ok(render(&MemberEnd { c, org, m, f }, StatusCode::OK))
+}
+
+/// Every organisation that `filter` lets through, page by page.
+pub(crate) async fn all_organisations(
+    s: &AppState,
+    filter: &OrgFilter,
+) -> Result<Vec<Organisation>, AppError> {
+    let mut out = Vec::new();
+    loop {
+        let offset = out.len() as u64;
+        let p = s
+            .store
+            .list_organisations(filter, Page::new(offset, Page::MAX_LIMIT))
+            .await?;
+        let done = p.items.is_empty() || offset + p.items.len() as u64 >= p.total;
+        out.extend(p.items);
+        if done {
+            return Ok(out);
+        }
+    }
 }
 
 /// Every membership of `org` that `filter` lets through, page by page.

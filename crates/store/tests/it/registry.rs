@@ -9,7 +9,7 @@ use federa_core::registry::{
     Category, Decision, ExportFormat, HeaderLang, ImportMode, ImportOptions, Member, Payment,
     PersonInput, ProblemCode,
 };
-use federa_store::{Actor, NewMember, Store, StoreError};
+use federa_store::{Actor, ImportReport, NewMember, Store, StoreError};
 use time::Date;
 
 use crate::conformance;
@@ -757,6 +757,29 @@ fn no_progress() -> impl Fn(usize, usize) + Send + Sync {
     |_, _| {}
 }
 
+/// Imports `file` into `org` with the default options, today; returns the outcome and the
+/// progress the import reported, as (rows done, rows in all).
+async fn import(
+    store: &Store,
+    org: i64,
+    file: &[u8],
+    mode: ImportMode,
+) -> (Result<ImportReport, StoreError>, Vec<(usize, usize)>) {
+    let seen = std::sync::Mutex::new(Vec::new());
+    let r = store
+        .import_members(
+            SYS,
+            org,
+            file,
+            &ImportOptions::default(),
+            mode,
+            today(),
+            &|done, total| seen.lock().unwrap().push((done, total)),
+        )
+        .await;
+    (r, seen.into_inner().unwrap())
+}
+
 async fn import_preview_reports_every_problem(store: Store) {
     let (a, units) = association(&store, 1).await;
     // An existing member, and an organisation holding a registration number.
@@ -840,39 +863,20 @@ async fn import_all_or_nothing_and_valid_rows_only(store: Store) {
         csv_row(3, "会员单位", "2019-2-3"),
     );
     let before = (audit_count(&store).await, member_count(&store, a).await);
-    let err = store
-        .import_members(
-            SYS,
-            a,
-            file.as_bytes(),
-            &ImportOptions::default(),
-            ImportMode::AllOrNothing,
-            today(),
-            &no_progress(),
-        )
+    let err = import(&store, a, file.as_bytes(), ImportMode::AllOrNothing)
         .await
+        .0
         .unwrap_err();
     assert_eq!(codes(err), code("file", "invalid_rows"));
     assert_eq!(
         (audit_count(&store).await, member_count(&store, a).await),
         before
     );
-    let seen = std::sync::Mutex::new(Vec::new());
-    let report = store
-        .import_members(
-            SYS,
-            a,
-            file.as_bytes(),
-            &ImportOptions::default(),
-            ImportMode::ValidRowsOnly,
-            today(),
-            &|done, total| seen.lock().unwrap().push((done, total)),
-        )
-        .await
-        .unwrap();
+    let (report, seen) = import(&store, a, file.as_bytes(), ImportMode::ValidRowsOnly).await;
+    let report = report.unwrap();
     assert_eq!((report.imported, report.skipped_rows), (2, 1));
     assert_eq!(report.problems.len(), 1);
-    assert_eq!(*seen.lock().unwrap(), vec![(2, 2)]);
+    assert_eq!(seen, vec![(2, 2)]);
     assert_eq!(member_count(&store, a).await, 2);
     assert_eq!(
         audit_count(&store).await,
@@ -952,26 +956,14 @@ async fn import_of_several_batches_stores_every_row(store: Store) {
             file.push_str(&csv_row(i, c, &joined(i)));
         }
     }
-    let seen = std::sync::Mutex::new(Vec::new());
-    let report = store
-        .import_members(
-            SYS,
-            a,
-            file.as_bytes(),
-            &ImportOptions::default(),
-            ImportMode::ValidRowsOnly,
-            today(),
-            &|done, total| seen.lock().unwrap().push((done, total)),
-        )
-        .await
-        .unwrap();
+    let (report, seen) = import(&store, a, file.as_bytes(), ImportMode::ValidRowsOnly).await;
+    let report = report.unwrap();
     let imported = (n - 1) as usize;
     assert_eq!((report.imported, report.skipped_rows), (imported, 1));
     assert_eq!(
         (report.organisations_created, report.organisations_reused),
         (imported - 1, 1)
     );
-    let seen = seen.into_inner().unwrap();
     assert!(seen.len() > 1, "{seen:?}");
     assert!(seen.windows(2).all(|w| w[0].0 < w[1].0), "{seen:?}");
     assert_eq!(seen.last(), Some(&(imported, imported)));
@@ -1074,17 +1066,9 @@ async fn import_writes_the_member_copies_search_reads(store: Store) {
     for i in 1..=n {
         file.push_str(&csv_row(i, "会员单位", "2020-01-01"));
     }
-    let report = store
-        .import_members(
-            SYS,
-            a,
-            file.as_bytes(),
-            &ImportOptions::default(),
-            ImportMode::AllOrNothing,
-            today(),
-            &no_progress(),
-        )
+    let report = import(&store, a, file.as_bytes(), ImportMode::AllOrNothing)
         .await
+        .0
         .unwrap();
     assert_eq!(report.imported, n as usize);
     store
@@ -1326,17 +1310,9 @@ async fn export_imports_again_unchanged(store: Store) {
         csv_row(1, "理事单位", "2019-02-03"),
         csv_row(2, "副会长单位", "2020-12-31"),
     );
-    store
-        .import_members(
-            SYS,
-            a,
-            file.as_bytes(),
-            &ImportOptions::default(),
-            ImportMode::AllOrNothing,
-            today(),
-            &no_progress(),
-        )
+    import(&store, a, file.as_bytes(), ImportMode::AllOrNothing)
         .await
+        .0
         .unwrap();
     let rows = store.member_rows(a).await.unwrap();
     assert_eq!(rows.len(), 2);
@@ -1356,17 +1332,9 @@ async fn export_imports_again_unchanged(store: Store) {
             .define_categories(SYS, b, &categories())
             .await
             .unwrap();
-        let r = store
-            .import_members(
-                SYS,
-                b,
-                &bytes,
-                &ImportOptions::default(),
-                ImportMode::AllOrNothing,
-                today(),
-                &no_progress(),
-            )
+        let r = import(&store, b, &bytes, ImportMode::AllOrNothing)
             .await
+            .0
             .unwrap();
         assert_eq!((r.imported, r.organisations_reused), (2, 2));
         let again = store.member_rows(b).await.unwrap();

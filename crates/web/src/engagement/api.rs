@@ -439,7 +439,7 @@ async fn resend_email(
 ) -> Result<Json<CircularRecord>, AppError> {
     let rec = s.store.get_circular(cid).await?;
     require_manage(&auth, rec.organisation_id)?;
-    super::resend_failed_email(&s, auth.actor(), cid).await?;
+    super::resend_failed_email(&s, auth.actor(), &rec).await?;
     Ok(Json(s.store.get_circular(cid).await?))
 }
 

@@ -161,11 +161,12 @@ pub async fn email_reminders(
 /// Sends again the email copies whose sending failed, the circular's and its reminders',
 /// recording each new outcome (a copy that goes through now counts as sent, its error
 /// cleared); copies already sent are not sent twice. Returns how many were tried. Refused
-/// (`mail_not_configured`) when no mail server is configured.
+/// (`mail_not_configured`) when no mail server is configured. `rec` is the circular as the
+/// caller read it to check who may resend.
 pub async fn resend_failed_email(
     s: &AppState,
     actor: Actor,
-    circular_id: i64,
+    rec: &CircularRecord,
 ) -> Result<usize, AppError> {
     let Some(mailer) = &s.mailer else {
         return Err(AppError::Refused {
@@ -175,9 +176,9 @@ pub async fn resend_failed_email(
             status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
         });
     };
-    let rec = s.store.get_circular(circular_id).await?;
+    let circular_id = rec.id;
     let send = |to: String, unit: i64, reminder: bool| {
-        let (subject, body) = email_text(&rec, unit, reminder);
+        let (subject, body) = email_text(rec, unit, reminder);
         async move {
             match mailer.send(&to, &subject, &body).await {
                 Ok(()) => EmailOutcome::Sent,

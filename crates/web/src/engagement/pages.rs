@@ -896,7 +896,7 @@ async fn circular_resend(
 ) -> Result<Response, AppError> {
     let r = s.store.get_circular(cid).await?;
     require_manage(&auth, r.organisation_id)?;
-    let tried = super::resend_failed_email(&s, auth.actor(), cid).await?;
+    let tried = super::resend_failed_email(&s, auth.actor(), &r).await?;
     let notice = c
         .locale
         .fill("eng.circ.resent", &[("n", &tried.to_string())]);

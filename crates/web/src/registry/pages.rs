@@ -30,7 +30,8 @@ use crate::auth::{Action, Auth};
 use crate::error::AppError;
 use crate::i18n::Locale;
 use crate::pages::{
-    Ctx, FormState, PageCtx, download, field_message, keep, page_link, render, static_file,
+    Ctx, FormState, PageCtx, all_organisations, download, field_message, keep, page_link, render,
+    static_file,
 };
 use crate::upload::{self, Upload};
 use crate::{AppState, today};
@@ -1125,24 +1126,13 @@ async fn succession_page(
                 kind: Some(kind),
                 ..OrgFilter::default()
             };
-            let mut offset = 0;
-            loop {
-                let p = s
-                    .store
-                    .list_organisations(&filter, Page::new(offset, Page::MAX_LIMIT))
-                    .await?;
-                let n = p.items.len() as u64;
-                successors.extend(
-                    p.items
-                        .into_iter()
-                        .filter(|o| o.id != id && auth.may(Action::AdministerOrganisation(o.id)))
-                        .map(|o| (o.id, o.name)),
-                );
-                offset += n;
-                if n == 0 || offset >= p.total {
-                    break;
-                }
-            }
+            successors.extend(
+                all_organisations(s, &filter)
+                    .await?
+                    .into_iter()
+                    .filter(|o| o.id != id && auth.may(Action::AdministerOrganisation(o.id)))
+                    .map(|o| (o.id, o.name)),
+            );
         }
         successors.sort_by(|a, b| a.1.cmp(&b.1));
     }
