@@ -422,8 +422,7 @@ async fn show_circular(
     auth: Auth,
     Path(cid): Path<i64>,
 ) -> Result<Json<CircularRecord>, AppError> {
-    let rec = s.store.get_circular(cid).await?;
-    require_manage(&auth, rec.organisation_id)?;
+    let rec = super::managed_circular(&s, &auth, cid).await?;
     Ok(Json(rec))
 }
 
@@ -437,8 +436,7 @@ async fn resend_email(
     auth: Auth,
     Path(cid): Path<i64>,
 ) -> Result<Json<CircularRecord>, AppError> {
-    let rec = s.store.get_circular(cid).await?;
-    require_manage(&auth, rec.organisation_id)?;
+    let rec = super::managed_circular(&s, &auth, cid).await?;
     super::resend_failed_email(&s, auth.actor(), &rec).await?;
     Ok(Json(s.store.get_circular(cid).await?))
 }
@@ -452,8 +450,7 @@ async fn remind(
     auth: Auth,
     Path(cid): Path<i64>,
 ) -> Result<Json<Vec<Reminder>>, AppError> {
-    let rec = s.store.get_circular(cid).await?;
-    require_manage(&auth, rec.organisation_id)?;
+    super::managed_circular(&s, &auth, cid).await?;
     let r = s
         .store
         .send_reminders(auth.actor(), cid, now(), s.mailer.is_some())

@@ -40,6 +40,17 @@ pub fn require_manage(auth: &Auth, org: i64) -> Result<(), AppError> {
     auth.require(Action::ManageOrganisation(org))
 }
 
+/// Circular `cid`, for someone who manages its organisation.
+pub async fn managed_circular(
+    s: &AppState,
+    auth: &Auth,
+    cid: i64,
+) -> Result<CircularRecord, AppError> {
+    let rec = s.store.get_circular(cid).await?;
+    require_manage(auth, rec.organisation_id)?;
+    Ok(rec)
+}
+
 /// The units the caller represents, from their role grants.
 pub fn represented_units(auth: &Auth) -> Vec<i64> {
     let mut v: Vec<i64> = auth

@@ -846,8 +846,7 @@ async fn circular_show(
     auth: Auth,
     Path(cid): Path<i64>,
 ) -> Result<Response, AppError> {
-    let r = s.store.get_circular(cid).await?;
-    require_manage(&auth, r.organisation_id)?;
+    super::managed_circular(&s, &auth, cid).await?;
     circular_page(&s, c, cid, None, None, StatusCode::OK).await
 }
 
@@ -857,8 +856,7 @@ async fn circular_remind(
     auth: Auth,
     Path(cid): Path<i64>,
 ) -> Result<Response, AppError> {
-    let r = s.store.get_circular(cid).await?;
-    require_manage(&auth, r.organisation_id)?;
+    super::managed_circular(&s, &auth, cid).await?;
     match s
         .store
         .send_reminders(auth.actor(), cid, now(), s.mailer.is_some())
@@ -894,8 +892,7 @@ async fn circular_resend(
     auth: Auth,
     Path(cid): Path<i64>,
 ) -> Result<Response, AppError> {
-    let r = s.store.get_circular(cid).await?;
-    require_manage(&auth, r.organisation_id)?;
+    let r = super::managed_circular(&s, &auth, cid).await?;
     let tried = super::resend_failed_email(&s, auth.actor(), &r).await?;
     let notice = c
         .locale
