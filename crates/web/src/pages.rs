@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/organisations") }))
         .route("/static/style.css", get(style))
+        .route("/static/back.js", get(back_js))
         .route("/lang/{code}", get(switch_lang))
         .route("/signin", get(signin_page).post(signin))
         .route("/signout", post(signout))
@@ -50,6 +51,15 @@ async fn style() -> Response {
     static_file(
         "text/css; charset=utf-8",
         include_str!("../static/style.css"),
+    )
+}
+
+/// Takes the error page's "back to the form" link back in the history, so the browser restores
+/// what was typed.
+async fn back_js() -> Response {
+    static_file(
+        "text/javascript; charset=utf-8",
+        include_str!("../static/back.js"),
     )
 }
 
@@ -235,6 +245,9 @@ pub(crate) fn field_message(l: Locale, e: &FieldError, area: Option<&str>) -> St
 pub async fn render_errors(req: Request, next: Next) -> Response {
     let locale = Locale::from_request(req.headers());
     let path = req.uri().path().to_string();
+    // A refused form offers a way back to it; a page that could not be shown does not.
+    let back_to_form = (!req.method().is_safe())
+        .then(|| form_page(req.headers(), req.uri()).unwrap_or_else(|| "/organisations".into()));
     let res = next.run(req).await;
     if path.starts_with("/api/") {
         return res;
@@ -257,8 +270,28 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
         },
         status: mark.status.as_u16(),
         message: locale.error(mark.code),
+        back_to_form,
     };
     render(&page, mark.status)
+}
+
+/// The path (and query) of the page a form was sent from, when the `Referer` names a page of
+/// this site; `None` for another site's page or no `Referer`. Only a path that stays on this
+/// site is returned, so the link built from it cannot lead elsewhere.
+fn form_page(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+    let referer: Uri = headers.get(header::REFERER)?.to_str().ok()?.parse().ok()?;
+    let host = match headers.get(header::HOST) {
+        Some(h) => h.to_str().ok()?,
+        None => uri.authority()?.as_str(),
+    };
+    let same_site = matches!(referer.scheme_str(), Some("http" | "https"))
+        && referer
+            .authority()
+            .is_some_and(|a| a.as_str().eq_ignore_ascii_case(host));
+    let page = referer.path_and_query()?.as_str();
+    // `//host` and `/\host` would be read by a browser as another site.
+    let local = page.starts_with('/') && !page.starts_with("//") && !page.starts_with("/\\");
+    (same_site && local).then(|| page.to_string())
 }
 
 fn urlencode(s: &str) -> String {
@@ -273,6 +306,8 @@ struct ErrorPage {
     c: Ctx,
     status: u16,
     message: String,
+    /// For a refused form: where its "back to the form" link leads when script does not run.
+    back_to_form: Option<String>,
 }
 
 #[derive(serde::Deserialize)]

@@ -15,6 +15,7 @@ mod governance_pages;
 mod governance_stv;
 mod i18n;
 mod pages;
+mod refusal_back;
 mod registry;
 mod succession;
 mod support;
