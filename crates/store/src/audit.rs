@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyPool, Row, Transaction};
 
+use crate::checkpoint::Checkpoints;
 use crate::{Actor, Backend, Page, Paged, Result, Store, StoreError};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -87,10 +88,16 @@ pub(crate) struct Write {
     seq: i64,
     hash: String,
     appended: bool,
+    checkpoints: Option<Checkpoints>,
 }
 
 impl Write {
-    pub(crate) async fn begin(pool: &AnyPool, backend: Backend) -> Result<Write> {
+    /// Begins a write; its commit wakes `checkpoints`, SQLite's log checkpoint task.
+    pub(crate) async fn begin(
+        pool: &AnyPool,
+        backend: Backend,
+        checkpoints: Option<Checkpoints>,
+    ) -> Result<Write> {
         let (mut tx, head) = match backend {
             // IMMEDIATE takes SQLite's one write lock now rather than at the first write, so
             // two writers never both read the head and then fail to upgrade.
@@ -109,6 +116,7 @@ impl Write {
             hash: row.try_get("hash")?,
             tx,
             appended: false,
+            checkpoints,
         })
     }
 
@@ -174,6 +182,9 @@ impl Write {
                 .await?;
         }
         self.tx.commit().await?;
+        if let Some(c) = &self.checkpoints {
+            c.wake();
+        }
         Ok(())
     }
 }

@@ -17,6 +17,7 @@
 
 mod accounts;
 mod audit;
+mod checkpoint;
 mod engagement;
 mod error;
 pub mod governance;
@@ -29,6 +30,8 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 use time::OffsetDateTime;
+
+use checkpoint::Checkpoints;
 
 pub use accounts::{ApiToken, NewSession, NewUser, Role, RoleGrant, Session, User};
 pub use audit::{AuditEvent, ChainReport};
@@ -130,6 +133,8 @@ pub struct Paged<T> {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite's log checkpoint task, for a database file (see `checkpoint`).
+    checkpoints: Option<Checkpoints>,
 }
 
 static SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -168,6 +173,11 @@ static SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "bulk import",
         include_str!("../migrations/sqlite/0007_bulk_import.sql"),
     ),
+    (
+        8,
+        "lean indexes",
+        include_str!("../migrations/sqlite/0008_lean_indexes.sql"),
+    ),
 ];
 static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -204,6 +214,11 @@ static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "bulk import",
         include_str!("../migrations/postgres/0007_bulk_import.sql"),
+    ),
+    (
+        8,
+        "lean indexes",
+        include_str!("../migrations/postgres/0008_lean_indexes.sql"),
     ),
 ];
 
@@ -281,7 +296,7 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 let options = AnyConnectOptions::from_str(url)?;
-                let memory = url.contains(":memory:") || url.contains("mode=memory");
+                let memory = is_memory(url);
                 AnyPoolOptions::new()
                     // An in-memory database lives and dies with its one connection.
                     .max_connections(if memory { 1 } else { 8 })
@@ -292,7 +307,8 @@ impl Store {
                                 .await?;
                             if !memory {
                                 conn.execute(
-                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+                                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                     PRAGMA wal_autocheckpoint = 0;",
                                 )
                                 .await?;
                             }
@@ -345,7 +361,13 @@ impl Store {
         };
         migrator(backend).run(&pool).await?;
         tracing::debug!(?backend, "store connected and migrated");
-        Ok(Store { pool, backend })
+        let file = backend == Backend::Sqlite && !is_memory(url);
+        let checkpoints = file.then(|| Checkpoints::start(pool.clone()));
+        Ok(Store {
+            pool,
+            backend,
+            checkpoints,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -376,8 +398,13 @@ impl Store {
 
     /// Begins a writing transaction holding the audit chain head.
     async fn write(&self) -> Result<audit::Write> {
-        audit::Write::begin(&self.pool, self.backend).await
+        audit::Write::begin(&self.pool, self.backend, self.checkpoints.clone()).await
     }
+}
+
+/// Whether a SQLite URL names an in-memory database, which has no log.
+fn is_memory(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
 }
 
 /// Hides a password in a URL we echo in an error.

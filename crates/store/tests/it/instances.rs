@@ -116,3 +116,54 @@ async fn unknown_schemes_and_bad_schema_names_are_refused() {
         Err(StoreError::Invalid(_))
     ));
 }
+
+/// On a SQLite file no commit copies the log back into the database file; the store's own task
+/// does, soon after a write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_log_is_checkpointed_by_the_store_not_by_the_commit() {
+    let db = TestDb::sqlite().await;
+    let path = db
+        .url
+        .trim_start_matches("sqlite://")
+        .trim_end_matches("?mode=rwc")
+        .to_string();
+    let main_file = || std::fs::metadata(&path).unwrap().len();
+    // Let the task copy back what the migrations wrote.
+    db.store
+        .create_organisation(SYS, &org("Settle", "company"))
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let before = main_file();
+
+    // About 8 MiB of new pages, far past the 1,000 pages at which SQLite's own automatic
+    // checkpoint would have run inside this commit.
+    db.store
+        .execute_unaudited(
+            "CREATE TABLE ballast AS WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL \
+             SELECT i + 1 FROM g WHERE i < 2000) SELECT i, randomblob(4000) AS b FROM g",
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        main_file(),
+        before,
+        "the commit checkpointed the log itself"
+    );
+
+    // A store write wakes the task, which copies the pages into the database file.
+    db.store
+        .create_organisation(SYS, &org("Wake", "company"))
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while main_file() < before + 2000 * 4000 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the log was not checkpointed: the database file stays at {} bytes",
+            main_file()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    db.finish().await;
+}
