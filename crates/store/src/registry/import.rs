@@ -184,6 +184,54 @@ struct Batch<'a> {
     decision: &'a str,
 }
 
+/// The highest ids of the tables an import writes, before a batch: the batch's own rows are
+/// those above them that carry its `import_batch` (on PostgreSQL, where other writers may take
+/// ids meanwhile, the batch name tells them apart).
+struct LastIds {
+    organisation: i64,
+    membership: i64,
+    person: i64,
+}
+
+async fn last_ids(tx: &mut Tx) -> Result<LastIds> {
+    let row = sqlx::query(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM organisations) AS organisation, \
+         (SELECT COALESCE(MAX(id), 0) FROM memberships) AS membership, \
+         (SELECT COALESCE(MAX(id), 0) FROM people) AS person",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(LastIds {
+        organisation: row.try_get("organisation")?,
+        membership: row.try_get("membership")?,
+        person: row.try_get("person")?,
+    })
+}
+
+/// The ids of the rows of `table` (`memberships` or `people`) a batch wrote, by import row. The
+/// database hands them over as one JSON value: a result row per id cost as much as the insert.
+async fn ids_by_row(
+    tx: &mut Tx,
+    backend: Backend,
+    table: &str,
+    after: i64,
+    batch: &str,
+) -> Result<HashMap<i64, i64>> {
+    let pairs = match backend {
+        Backend::Sqlite => "json_group_array(json_array(import_row, id))",
+        Backend::Postgres => "COALESCE(json_agg(json_build_array(import_row, id)), '[]')::text",
+    };
+    let json: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT {pairs} FROM {table} WHERE id > $1 AND import_batch = $2"
+    )))
+    .bind(after)
+    .bind(batch)
+    .fetch_one(&mut **tx)
+    .await?;
+    let pairs: Vec<(i64, i64)> = serde_json::from_str(&json)?;
+    Ok(pairs.into_iter().collect())
+}
+
 /// Writes a batch of checked rows with one statement a table, each reading the rows from one
 /// JSON array: the organisations not yet stored (an existing one with the row's exact name is
 /// reused), the memberships, the representatives as people, and their links to the
@@ -199,14 +247,7 @@ async fn write_rows(
 ) -> Result<usize> {
     let json = serde_json::to_string(&rows.iter().map(RowJson::of).collect::<Vec<_>>())?;
     let table = json_rows(backend, 1);
-    let last_org: Option<i64> = match backend {
-        Backend::Sqlite => Some(
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM organisations")
-                .fetch_one(&mut **tx)
-                .await?,
-        ),
-        Backend::Postgres => None,
-    };
+    let last = last_ids(tx).await?;
     let created = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO organisations (name, short_name, kind, district, sector, founded, status, \
          registration_number, public, created_at, updated_at) \
@@ -221,13 +262,13 @@ async fn write_rows(
     .execute(&mut **tx)
     .await?
     .rows_affected();
-    if let Some(last) = last_org.filter(|_| created > 0) {
+    if backend == Backend::Sqlite && created > 0 {
         // What `organisations_text_insert` writes for each new organisation.
         sqlx::query(
             "INSERT INTO organisations_text (rowid, name, short_name, registration_number) \
              SELECT id, name, short_name, registration_number FROM organisations WHERE id > $1",
         )
-        .bind(last)
+        .bind(last.organisation)
         .execute(&mut **tx)
         .await?;
     }
@@ -241,8 +282,7 @@ async fn write_rows(
          member_name, member_district, member_sector) \
          SELECT $2, o.id, j.value ->> 'category', j.value ->> 'joined', $3, $4, $4, $5, \
          CAST(j.value ->> 'row' AS BIGINT), $6, o.name, o.district, o.sector \
-         FROM {table} JOIN organisations o ON o.name = j.value ->> 'name' \
-         RETURNING id, import_row"
+         FROM {table} JOIN organisations o ON o.name = j.value ->> 'name'"
     )))
     .bind(json.as_str())
     .bind(import.organisation_id)
@@ -250,42 +290,34 @@ async fn write_rows(
     .bind(import.now)
     .bind(import.batch)
     .bind(import.decision)
-    .fetch_all(&mut **tx)
+    .execute(&mut **tx)
     .await
-    .map_err(|e| super::db_refusal(e, "member", rows.first().map_or("", |r| &r.name)))?;
-    if memberships.len() != rows.len() {
+    .map_err(|e| super::db_refusal(e, "member", rows.first().map_or("", |r| &r.name)))?
+    .rows_affected();
+    if memberships != rows.len() as u64 {
         return Err(StoreError::Corrupt {
             entity: "organisation",
             id: import.batch.to_string(),
             reason: format!(
                 "{} of {} member units vanished during the import",
-                rows.len() - memberships.len(),
+                rows.len() as u64 - memberships,
                 rows.len()
             ),
         });
     }
-    let mut membership_of_row = HashMap::with_capacity(rows.len());
-    for rec in memberships {
-        membership_of_row.insert(
-            rec.try_get::<i64, _>("import_row")?,
-            rec.try_get::<i64, _>("id")?,
-        );
-    }
-    let ids = membership_of_row.values();
-    if let (Backend::Sqlite, Some(&first), Some(&last)) = (backend, ids.clone().min(), ids.max()) {
+    if backend == Backend::Sqlite {
         // What `memberships_history_insert` writes for each new membership.
         sqlx::query(
             "INSERT INTO membership_status_changes (membership_id, seq, from_status, to_status, \
              on_date, decision_json, created_at) \
              SELECT m.id, 1, NULL, m.status, m.joined, \
              COALESCE(m.initial_decision_json, '{\"by\":\"recorded\"}'), m.created_at \
-             FROM memberships m WHERE m.id BETWEEN $1 AND $2 AND m.import_batch = $3 \
+             FROM memberships m WHERE m.id > $1 AND m.import_batch = $2 \
              AND NOT EXISTS (SELECT 1 FROM membership_status_changes h \
              WHERE h.membership_id = m.id) \
              ORDER BY m.id",
         )
-        .bind(first)
-        .bind(last)
+        .bind(last.membership)
         .bind(import.batch)
         .execute(&mut **tx)
         .await?;
@@ -297,26 +329,27 @@ async fn write_rows(
          created_at, updated_at) \
          SELECT $2, j.value ->> 'representative', j.value ->> 'phone', j.value ->> 'email', \
          $3, CAST(j.value ->> 'row' AS BIGINT), $4, $4 FROM {table} \
-         WHERE j.value ->> 'representative' IS NOT NULL \
-         RETURNING id, import_row"
+         WHERE j.value ->> 'representative' IS NOT NULL"
     )))
     .bind(json.as_str())
     .bind(import.organisation_id)
     .bind(import.batch)
     .bind(import.now)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut links = Vec::with_capacity(people.len());
-    for rec in people {
-        let row: i64 = rec.try_get("import_row")?;
-        if let Some(&membership) = membership_of_row.get(&row) {
-            links.push(LinkJson {
-                membership,
-                person: rec.try_get("id")?,
-            });
-        }
-    }
-    if !links.is_empty() {
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if people > 0 {
+        let membership_of_row =
+            ids_by_row(tx, backend, "memberships", last.membership, import.batch).await?;
+        let person_of_row = ids_by_row(tx, backend, "people", last.person, import.batch).await?;
+        let mut links: Vec<LinkJson> = person_of_row
+            .iter()
+            .filter_map(|(row, &person)| {
+                let membership = *membership_of_row.get(row)?;
+                Some(LinkJson { membership, person })
+            })
+            .collect();
+        links.sort_unstable_by_key(|l| l.membership);
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO membership_people (membership_id, person_id, role, representative, \
              created_at) \
