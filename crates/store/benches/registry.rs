@@ -260,10 +260,7 @@ async fn run(kind: &str, members: usize) {
         // The log checkpoint the store's own task would run a moment after the commit: copying
         // the import's pages from the log into the database file.
         let t = Instant::now();
-        store
-            .execute_unaudited("PRAGMA wal_checkpoint(PASSIVE)")
-            .await
-            .unwrap();
+        store.checkpoint().await.unwrap();
         println!(
             "{kind:8} the import's log checkpoint (on the store's task, after the import returns) {:.2} s",
             t.elapsed().as_secs_f64()

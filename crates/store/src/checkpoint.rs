@@ -11,10 +11,13 @@
 //! writes outside those transactions (migrations, maintenance) are copied back too. Closing
 //! the store's last connection checkpoints whatever is left.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::AnyPool;
-use tokio::sync::mpsc;
+use tokio::sync::{Mutex, mpsc};
+
+use crate::Result;
 
 /// How long the task waits after a commit, so that a burst of commits is copied back once.
 const SETTLE: Duration = Duration::from_millis(100);
@@ -23,13 +26,28 @@ const TICK: Duration = Duration::from_secs(5);
 
 /// Wakes the checkpoint task of a store; cheap to clone and to call.
 #[derive(Clone, Debug)]
-pub(crate) struct Checkpoints(mpsc::Sender<()>);
+pub(crate) struct Checkpoints {
+    wake: mpsc::Sender<()>,
+    /// Held while a checkpoint runs, so that [`Checkpoints::now`] waits for the task's.
+    running: Arc<Mutex<()>>,
+}
+
+/// Copies the log into the database file, in `PASSIVE` mode, once `running` is free.
+async fn checkpoint(pool: &AnyPool, running: &Mutex<()>) -> Result<()> {
+    let _running = running.lock().await;
+    sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+        .execute(pool)
+        .await?;
+    Ok(())
+}
 
 impl Checkpoints {
     /// Starts the task for a pool of file connections that do not checkpoint themselves. It
     /// ends once every `Checkpoints` of the store is dropped, or when the pool is closed.
     pub(crate) fn start(pool: AnyPool) -> Checkpoints {
         let (tx, mut rx) = mpsc::channel(1);
+        let running = Arc::new(Mutex::new(()));
+        let task_running = running.clone();
         tokio::spawn(async move {
             loop {
                 let woken = tokio::time::timeout(TICK, rx.recv()).await;
@@ -43,10 +61,7 @@ impl Checkpoints {
                 if pool.is_closed() {
                     break;
                 }
-                if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                    .execute(&pool)
-                    .await
-                {
+                if let Err(e) = checkpoint(&pool, &task_running).await {
                     if pool.is_closed() {
                         break;
                     }
@@ -54,11 +69,16 @@ impl Checkpoints {
                 }
             }
         });
-        Checkpoints(tx)
+        Checkpoints { wake: tx, running }
     }
 
     /// Asks for a checkpoint soon; one already asked for covers this one too.
     pub(crate) fn wake(&self) {
-        let _ = self.0.try_send(());
+        let _ = self.wake.try_send(());
+    }
+
+    /// Checkpoints now, after the one the task may be running.
+    pub(crate) async fn now(&self, pool: &AnyPool) -> Result<()> {
+        checkpoint(pool, &self.running).await
     }
 }

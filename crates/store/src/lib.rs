@@ -380,6 +380,16 @@ impl Store {
         Ok(())
     }
 
+    /// Copies SQLite's log into the database file now, after any copy the store's task is
+    /// making (which it does a moment after writes anyway); nothing to do on PostgreSQL or an
+    /// in-memory database.
+    pub async fn checkpoint(&self) -> Result<()> {
+        match &self.checkpoints {
+            Some(c) => c.now(&self.pool).await,
+            None => Ok(()),
+        }
+    }
+
     /// Closes every connection; the store is unusable afterwards.
     pub async fn close(&self) {
         self.pool.close().await;

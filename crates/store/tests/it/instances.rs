@@ -167,3 +167,30 @@ async fn sqlite_log_is_checkpointed_by_the_store_not_by_the_commit() {
     }
     db.finish().await;
 }
+
+/// `Store::checkpoint` copies the log into a SQLite file before it returns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_checkpoint_on_demand_copies_the_log() {
+    let db = TestDb::sqlite().await;
+    let path = db
+        .url
+        .trim_start_matches("sqlite://")
+        .trim_end_matches("?mode=rwc")
+        .to_string();
+    db.store.checkpoint().await.unwrap();
+    let before = std::fs::metadata(&path).unwrap().len();
+    db.store
+        .execute_unaudited(
+            "CREATE TABLE ballast AS WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL \
+             SELECT i + 1 FROM g WHERE i < 500) SELECT i, randomblob(4000) AS b FROM g",
+        )
+        .await
+        .unwrap();
+    db.store.checkpoint().await.unwrap();
+    let after = std::fs::metadata(&path).unwrap().len();
+    assert!(
+        after >= before + 500 * 4000,
+        "{before} bytes before, {after} after"
+    );
+    db.finish().await;
+}
