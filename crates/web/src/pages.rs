@@ -54,7 +54,7 @@ async fn style() -> Response {
     )
 }
 
-/// Takes the error page's "back to the form" link back in the history, so the browser restores
+/// Takes a refusal page's "back to the form" link back in the history, so the browser restores
 /// what was typed.
 async fn back_js() -> Response {
     static_file(
@@ -278,7 +278,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
 /// The path (and query) of the page a form was sent from, when the `Referer` names a page of
 /// this site; `None` for another site's page or no `Referer`. Only a path that stays on this
 /// site is returned, so the link built from it cannot lead elsewhere.
-fn form_page(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+pub(crate) fn form_page(headers: &HeaderMap, uri: &Uri) -> Option<String> {
     let referer: Uri = headers.get(header::REFERER)?.to_str().ok()?.parse().ok()?;
     let host = match headers.get(header::HOST) {
         Some(h) => h.to_str().ok()?,

@@ -13,9 +13,11 @@
 //! and casts the votes of the holders they represent.
 
 use std::collections::{BTreeMap, HashMap};
+use std::convert::Infallible;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -40,7 +42,9 @@ use crate::AppState;
 use crate::auth::{Action, Auth};
 use crate::error::AppError;
 use crate::i18n::Locale;
-use crate::pages::{Ctx, PageCtx, all_memberships, download, field_message, render, static_file};
+use crate::pages::{
+    Ctx, PageCtx, all_memberships, download, field_message, form_page, render, static_file,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -272,7 +276,46 @@ struct Refused {
     c: Ctx,
     error_code: &'static str,
     message: String,
+    /// For a refused form: where its "back to the form" link leads when script does not run.
+    back_to_form: Option<String>,
     back: String,
+}
+
+/// The page a form was sent from, when its `Referer` names a page of this site (see
+/// [`form_page`]): a refusal leads back to it, so that what was typed is not lost.
+struct SentFrom(Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for SentFrom {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(SentFrom(form_page(&parts.headers, &parts.uri)))
+    }
+}
+
+impl SentFrom {
+    /// The ways out of this form's refusal: back to the form (to `page` when its page is not
+    /// known), then on to `page`.
+    fn back(self, page: String) -> Back {
+        Back {
+            form: Some(self.0.unwrap_or_else(|| page.clone())),
+            page,
+        }
+    }
+}
+
+/// The ways out of a refusal page: back to the refused form, when a form was sent, and on to
+/// a page.
+struct Back {
+    form: Option<String>,
+    page: String,
+}
+
+impl Back {
+    /// Out of a page that could not be shown: on to `page` alone.
+    fn to(page: String) -> Back {
+        Back { form: None, page }
+    }
 }
 
 /// A refusal by a rule becomes a translated page (409, or 403 for votes one may not cast);
@@ -282,7 +325,7 @@ async fn refused(
     c: Ctx,
     org: Option<i64>,
     e: GovernanceError,
-    back: String,
+    back: Back,
 ) -> Result<Response, AppError> {
     match e {
         GovernanceError::Refused(g) => {
@@ -316,7 +359,8 @@ async fn refused(
                     c,
                     error_code: g.code(),
                     message,
-                    back,
+                    back_to_form: back.form,
+                    back: back.page,
                 },
                 status,
             ))
@@ -1107,6 +1151,7 @@ async fn attendance(
     State(s): State<AppState>,
     PageCtx(c): PageCtx,
     auth: Auth,
+    from: SentFrom,
     Path(id): Path<u64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -1151,7 +1196,7 @@ async fn attendance(
     let back = format!("/governance/meetings/{id}");
     match r {
         Ok(()) => Ok(Redirect::to(&back).into_response()),
-        Err(e) => refused(&s, c, Some(org), e, back).await,
+        Err(e) => refused(&s, c, Some(org), e, from.back(back)).await,
     }
 }
 
@@ -1169,6 +1214,7 @@ async fn control(
     State(s): State<AppState>,
     PageCtx(c): PageCtx,
     auth: Auth,
+    from: SentFrom,
     Path(id): Path<u64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -1251,7 +1297,7 @@ async fn control(
     };
     match r {
         Ok(()) => Ok(Redirect::to(&back).into_response()),
-        Err(e) => refused(&s, c, Some(org), e, back).await,
+        Err(e) => refused(&s, c, Some(org), e, from.back(back)).await,
     }
 }
 
@@ -1261,6 +1307,7 @@ async fn approve_minutes(
     State(s): State<AppState>,
     PageCtx(c): PageCtx,
     auth: Auth,
+    from: SentFrom,
     Path(id): Path<u64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -1277,7 +1324,7 @@ async fn approve_minutes(
             action: "approve minutes in".into(),
             state: m.state.as_str().into(),
         };
-        return refused(&s, c, Some(org), e.into(), back).await;
+        return refused(&s, c, Some(org), e.into(), from.back(back)).await;
     }
     match s
         .store
@@ -1287,7 +1334,7 @@ async fn approve_minutes(
         .await
     {
         Ok(()) => Ok(Redirect::to(&back).into_response()),
-        Err(e) => refused(&s, c, Some(org), e, back).await,
+        Err(e) => refused(&s, c, Some(org), e, from.back(back)).await,
     }
 }
 
@@ -1302,7 +1349,7 @@ async fn prepared<T>(
     org: i64,
     r: Result<T, Refusal>,
     to: impl FnOnce(T) -> String,
-    back: String,
+    back: Back,
 ) -> Result<Response, AppError> {
     match r {
         Ok(v) => Ok(Redirect::to(&to(v)).into_response()),
@@ -1312,7 +1359,7 @@ async fn prepared<T>(
 }
 
 /// A field of a form refused: the field's label and what is wrong with it.
-fn input_refused(c: Ctx, e: AppError, back: String) -> Result<Response, AppError> {
+fn input_refused(c: Ctx, e: AppError, back: Back) -> Result<Response, AppError> {
     let l = c.locale;
     let label = |f: &str| {
         let key = format!("gov.field.{f}");
@@ -1340,7 +1387,8 @@ fn input_refused(c: Ctx, e: AppError, back: String) -> Result<Response, AppError
             c,
             error_code: e.code(),
             message,
-            back,
+            back_to_form: back.form,
+            back: back.page,
         },
         status,
     ))
@@ -1401,6 +1449,7 @@ async fn convene_form(
     State(s): State<AppState>,
     PageCtx(c): PageCtx,
     auth: Auth,
+    from: SentFrom,
     Path(org): Path<i64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -1425,15 +1474,8 @@ async fn convene_form(
     let to = |m: federa_store::governance::MeetingRecord| {
         format!("/governance/meetings/{}", m.meeting.id)
     };
-    prepared(
-        &s,
-        c,
-        org,
-        r,
-        to,
-        format!("/organisations/{org}/governance"),
-    )
-    .await
+    let back = format!("/organisations/{org}/governance");
+    prepared(&s, c, org, r, to, from.back(back)).await
 }
 
 /// Adds an agenda item.
@@ -1441,13 +1483,14 @@ async fn agenda_form(
     State(s): State<AppState>,
     PageCtx(c): PageCtx,
     auth: Auth,
+    from: SentFrom,
     Path(id): Path<u64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
     let org = secretariat_of(&s, &auth, id).await?;
     let r = prepare::add_agenda_item(&s, auth.actor(), MeetingId(id), text(&form, "title")).await;
     let back = format!("/governance/meetings/{id}");
-    prepared(&s, c, org, r, |_| back.clone(), back.clone()).await
+    prepared(&s, c, org, r, |_| back.clone(), from.back(back.clone())).await
 }
 
 /// Puts a motion on an agenda item: its text typed (a paragraph a line), or a document's
@@ -1456,6 +1499,7 @@ async fn motion_form(
     State(s): State<AppState>,
     PageCtx(c): PageCtx,
     auth: Auth,
+    from: SentFrom,
     Path(id): Path<u64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -1484,7 +1528,8 @@ async fn motion_form(
     }
     .await;
     let to = |m: MotionId| format!("/governance/meetings/{id}/motions/{m}");
-    prepared(&s, c, org, r, to, format!("/governance/meetings/{id}")).await
+    let back = format!("/governance/meetings/{id}");
+    prepared(&s, c, org, r, to, from.back(back)).await
 }
 
 /// Proposes an amendment to a paragraph of a motion; the motion's page shows its diff.
@@ -1492,6 +1537,7 @@ async fn amendment_form(
     State(s): State<AppState>,
     PageCtx(c): PageCtx,
     auth: Auth,
+    from: SentFrom,
     Path((id, mid)): Path<(u64, u64)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -1514,7 +1560,7 @@ async fn amendment_form(
         .await
     }
     .await;
-    prepared(&s, c, org, r, |_| page.clone(), page.clone()).await
+    prepared(&s, c, org, r, |_| page.clone(), from.back(page.clone())).await
 }
 
 /// A number typed or chosen in `k`.
@@ -1559,6 +1605,7 @@ async fn election_form(
     State(s): State<AppState>,
     PageCtx(c): PageCtx,
     auth: Auth,
+    from: SentFrom,
     Path(id): Path<u64>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -1579,7 +1626,8 @@ async fn election_form(
     }
     .await;
     let to = |e: ElectionId| format!("/governance/meetings/{id}/elections/{e}");
-    prepared(&s, c, org, r, to, format!("/governance/meetings/{id}")).await
+    let back = format!("/governance/meetings/{id}");
+    prepared(&s, c, org, r, to, from.back(back)).await
 }
 
 /// Nominates a candidate, under the name typed or else the holder's own; an ineligible one is
@@ -1588,6 +1636,7 @@ async fn nominate_form(
     State(s): State<AppState>,
     PageCtx(c): PageCtx,
     auth: Auth,
+    from: SentFrom,
     Path((id, eid)): Path<(u64, u64)>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, AppError> {
@@ -1610,7 +1659,7 @@ async fn nominate_form(
     )
     .await;
     let page = format!("/governance/meetings/{id}/elections/{eid}");
-    prepared(&s, c, org, r, |_| page.clone(), page.clone()).await
+    prepared(&s, c, org, r, |_| page.clone(), from.back(page.clone())).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2246,6 +2295,7 @@ async fn cast(
     State(s): State<AppState>,
     PageCtx(c): PageCtx,
     auth: Auth,
+    from: SentFrom,
     Path(pid): Path<u64>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
@@ -2265,7 +2315,7 @@ async fn cast(
             poll: PollId(pid),
             voter: Holder::Person(auth.user()?.id as u64),
         };
-        return refused(&s, c, Some(bc.org), e.into(), back).await;
+        return refused(&s, c, Some(bc.org), e.into(), from.back(back)).await;
     };
     // The vote is cast by whoever carries it, if the viewer represents them; else by the
     // viewer's own holder, which the rules then refuse (not entitled, or not the carrier).
@@ -2282,11 +2332,11 @@ async fn cast(
             poll: PollId(pid),
             voter,
         };
-        return refused(&s, c, Some(bc.org), e.into(), back).await;
+        return refused(&s, c, Some(bc.org), e.into(), from.back(back)).await;
     }
     let ballot = match ballot_of(&form, bc.poll.form, bc.poll.id) {
         Ok(b) => b,
-        Err(e) => return refused(&s, c, Some(bc.org), e.into(), back).await,
+        Err(e) => return refused(&s, c, Some(bc.org), e.into(), from.back(back)).await,
     };
     match s
         .store
@@ -2312,7 +2362,7 @@ async fn cast(
                 StatusCode::OK,
             ))
         }
-        Err(e) => refused(&s, c, Some(bc.org), e, back).await,
+        Err(e) => refused(&s, c, Some(bc.org), e, from.back(back)).await,
     }
 }
 
@@ -2403,7 +2453,7 @@ async fn document_page(
                 c,
                 Some(rec.organisation_id),
                 e.into(),
-                format!("/governance/documents/{id}"),
+                Back::to(format!("/governance/documents/{id}")),
             )
             .await;
         }
