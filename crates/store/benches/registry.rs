@@ -7,22 +7,41 @@
 //! schema dropped afterwards. `REGISTRY_BENCH_MEMBERS` sets the search registry's size and
 //! `REGISTRY_BENCH_DB` (`sqlite`, `postgres`) runs one database only.
 //!
-//! Import of 100,000 rows (migration 0007, with which the SQLite import writes its rows'
-//! first status changes and text index one statement a batch instead of a trigger a row;
-//! 2-core machine shared with other work, load 1.2–2), from
-//! `REGISTRY_BENCH_DB=sqlite REGISTRY_BENCH_MEMBERS=1000 cargo bench -p federa-store --bench
-//! registry`: SQLite 3.20–3.37 s wall, 3.16–3.33 s CPU of the bench process (three runs),
-//! against 3.48–3.67 s wall and 3.45–3.67 s CPU for migration 0006 in the same minutes (three
-//! runs). Migration 0006 (the import writes the members' search copies itself) had measured
-//! 3.28–3.59 s wall, 3.19–3.47 s CPU on SQLite and, with `REGISTRY_BENCH_DB=postgres`,
+//! Import of 100,000 rows, from `REGISTRY_BENCH_DB=sqlite REGISTRY_BENCH_MEMBERS=1000 cargo
+//! bench -p federa-store --bench registry` (and `=postgres`), three runs each, the previous
+//! code (9200779) and this one in the same minutes on one machine (2 cores of an AMD EPYC at
+//! 2.0 GHz; `cargo run --release -p federa-tally --example phases` runs 1.4 to 1.6 times slower
+//! here than on the machine of the figures further down, and this import 2.7 times slower):
+//!
+//! | code                                        | SQLite wall        | SQLite CPU  | PostgreSQL     |
+//! |---------------------------------------------|--------------------|-------------|----------------|
+//! | 9200779 (0007, checkpoint in the commit)    | 8.70 / 8.79 / 9.09 | 7.91–8.38 s | 29.97 / 31.36  |
+//! | now (0008, checkpoint on the store's task)  | 6.94 / 6.98 / 6.99 | 6.90–6.97 s | 27.81 / 30.97  |
+//!
+//! The import now returns 1.27 times sooner on SQLite: its commit no longer copies the log into
+//! the database file (the store's task does that a moment later, 1.03 to 1.07 s, printed as
+//! the import's log checkpoint), the batches read back the new ids as one JSON value instead
+//! of a result row each (about 0.3 s for memberships and 0.3 s for people), and migration 0008
+//! writes fewer index entries. Of the remaining time, by timing each statement (sums over the
+//! 20 batches, two runs): the file's checks 0.56 s, organisations 1.0 s, their trigram index
+//! 0.34 s, memberships 3.3 to 3.4 s (ten indexes, each search index about 0.2 s, and the
+//! category check's trigger), first status changes 0.30 s, people 0.58 s, reading back the new
+//! ids and linking the representatives 0.47 s, the commit's writes to the log 0.27 s. Rebuilding
+//! the membership indexes after the rows instead of keeping them row by row saved only 0.6 s,
+//! and a 16 KiB page about 10% of the CPU; neither was kept.
+//!
+//! Earlier, on the faster machine (load 1.2–2): migration 0007 (the SQLite import writes its
+//! rows' first status changes and text index one statement a batch instead of a trigger a row)
+//! measured 3.20–3.37 s wall, 3.16–3.33 s CPU (three runs), against 3.48–3.67 s wall and
+//! 3.45–3.67 s CPU for migration 0006 in the same minutes. Migration 0006 (the import writes the
+//! members' search copies itself) had measured 3.28–3.59 s wall, 3.19–3.47 s CPU on SQLite and
 //! PostgreSQL 15 9.26 s wall, 0.47 s CPU of the bench process, about 10.6 s CPU of the
-//! server's processes over the whole run (import, search and schema, other clients
-//! included); PostgreSQL's import is unchanged by 0007. Migration 0005 had made it 11.34 s on
-//! SQLite and 28.23 s on PostgreSQL: a trigger updated every new membership and its seven
-//! search indexes once more. Of SQLite's time before 0007, about 1.35 s wrote memberships
-//! (twelve indexes, history and category triggers), 0.45 s organisations (with their trigram
-//! index), 0.31 s people, 0.54 s the audit event and commit (the log's checkpoint, which the
-//! commit starts once the log passes SQLite's 1,000 pages), 0.25 s the file's checks.
+//! server's processes over the whole run. Migration 0005 had made it 11.34 s on SQLite and
+//! 28.23 s on PostgreSQL: a trigger updated every new membership and its seven search indexes
+//! once more. Of SQLite's time before 0007, about 1.35 s wrote memberships, 0.45 s
+//! organisations (with their trigram index), 0.31 s people, 0.54 s the audit event and commit
+//! (the log's checkpoint, which the commit then started once the log passed SQLite's 1,000
+//! pages), 0.25 s the file's checks.
 //!
 //! Search at 1,000,000 members (migration 0005; 2-core machine shared with other work), from
 //! `REGISTRY_BENCH_DB=sqlite REGISTRY_BENCH_MEMBERS=1000000 cargo bench -p federa-store --bench
