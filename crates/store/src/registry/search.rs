@@ -88,12 +88,29 @@ fn order_by(q: &MemberQuery) -> String {
 /// characters or more.
 const TRIGRAM: usize = 3;
 
-/// On PostgreSQL, the members (first by name) whose names show how common a text is, and how
-/// many of them must contain it for a search to read the members' name copies in order rather
-/// than start from the organisations found by trigrams: with a fifth of the members matching,
-/// the capped count fills within about 50,000 members read.
+/// The members (first by name) whose names show how common a text is, and how many of them
+/// must contain it for a search to read the members' name copies in order rather than start
+/// from the organisations found by trigrams: with a fifth of the members matching, the capped
+/// count fills within about 50,000 members read.
 const SAMPLE: i64 = 100;
 const COMMON_IN_SAMPLE: i64 = 20;
+
+/// How PostgreSQL tests a lower-cased text against the membership's copy of the name, which is
+/// `COLLATE "C"`: lower-cased with the database's collation, as LOWER(o.name) is, unless no
+/// character of the text has a case (Chinese, digits, punctuation), when no lower-casing can
+/// make a name match or miss it and the copy's bytes are compared as they are. Lower-casing
+/// every name a common text reads cost more than the rest of the search.
+fn pg_name(text: &str, column: &str) -> String {
+    let uncased = |c: char| {
+        (c.is_ascii() && !c.is_ascii_alphabetic())
+            || (c >= '\u{3000}' && !c.is_lowercase() && !c.is_uppercase())
+    };
+    if text.chars().all(uncased) {
+        column.to_string()
+    } else {
+        format!("LOWER({column} COLLATE \"default\")")
+    }
+}
 
 /// The text as an FTS5 query: one phrase (a substring, with the trigram tokenizer) in the
 /// columns searched.
@@ -107,6 +124,30 @@ fn fts_query(text: &str, public: bool) -> String {
 }
 
 impl Store {
+    /// Whether `pattern` (a lower-cased LIKE pattern) matches at least [`COMMON_IN_SAMPLE`] of
+    /// the organisation's first [`SAMPLE`] members by name: the same plan for every text, the
+    /// first entries of one index. On SQLite this spares a common text the trigram count, which
+    /// would read [`COUNT_CAP`] organisations only to find there are too many.
+    async fn common_text(&self, org: i64, pattern: &str) -> Result<bool> {
+        // SQLite's LIKE ignores ASCII case, so its copy is tested as it is.
+        let name = match self.backend {
+            Backend::Sqlite => "member_name".to_string(),
+            Backend::Postgres => pg_name(pattern, "member_name"),
+        };
+        let in_sample: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM (SELECT member_name FROM memberships \
+             WHERE organisation_id = $1 AND member_name IS NOT NULL \
+             ORDER BY organisation_id, member_name, id LIMIT $2) sample \
+             WHERE {name} LIKE $3 ESCAPE '\\'"
+        )))
+        .bind(org)
+        .bind(SAMPLE)
+        .bind(pattern)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(in_sample >= COMMON_IN_SAMPLE)
+    }
+
     /// The forms a category filter matches. A membership may name its category by key or by
     /// name; only the forms this organisation's memberships use are kept, so that the filter is
     /// one value an index can follow in order.
@@ -167,9 +208,13 @@ impl Store {
         if let (Some(text), Some(p)) = (&q.text, q.like_pattern()) {
             let text = text.to_lowercase();
             let p = p.to_lowercase();
-            // PostgreSQL finds the texts through trigram indexes of the lower-cased columns
-            // (the exact test below); SQLite asks its FTS5 trigram table first.
-            if self.backend == Backend::Sqlite && text.chars().count() >= TRIGRAM {
+            // A text of one or two characters has no trigram to look up, and a text in many
+            // names finds too many organisations: both read the members' name copies in order,
+            // which fill the page and the capped count soonest.
+            let many = text.chars().count() < TRIGRAM || self.common_text(org, &p).await?;
+            // PostgreSQL finds the other texts through trigram indexes of the lower-cased
+            // columns (the exact test below); SQLite asks its FTS5 trigram table first.
+            if self.backend == Backend::Sqlite && !many {
                 // Organisations whose texts contain the text's trigrams: a superset of the
                 // matches, exact below. When they are few, the search starts from them.
                 let fts = fts_query(&text, public);
@@ -219,27 +264,11 @@ impl Store {
                     );
                 }
                 Backend::Postgres => {
-                    // A text of one or two characters has no trigram to look up; a text in
-                    // many names finds too many organisations. Both read the membership's name
-                    // copy, and the organisation only for members whose name does not match.
-                    let many = text.chars().count() < TRIGRAM || {
-                        // The same plan for every text: the first entries of one index.
-                        let in_sample: i64 = sqlx::query_scalar(
-                            "SELECT COUNT(*) FROM (SELECT member_name FROM memberships \
-                             WHERE organisation_id = $1 AND member_name IS NOT NULL \
-                             ORDER BY organisation_id, member_name, id LIMIT $2) sample \
-                             WHERE LOWER(member_name COLLATE \"default\") LIKE $3 ESCAPE '\\'",
-                        )
-                        .bind(org)
-                        .bind(SAMPLE)
-                        .bind(p.clone())
-                        .fetch_one(&self.pool)
-                        .await?;
-                        in_sample >= COMMON_IN_SAMPLE
-                    };
+                    // Many matches read the membership's name copy, and the organisation only
+                    // for members whose name does not match.
                     if many {
                         // The copy is `COLLATE "C"`, whose LOWER folds ASCII only; the
-                        // database's collation folds as LOWER(o.name) does.
+                        // database's collation folds as LOWER(o.name) does (see `pg_name`).
                         let others: Vec<String> = other
                             .iter()
                             .map(|c| test(&format!("LOWER(t.{c})")))
@@ -248,7 +277,7 @@ impl Store {
                             format!(
                                 "({} OR m.member_id IN (SELECT t.id FROM organisations t \
                                  WHERE {}))",
-                                test("LOWER(m.member_name COLLATE \"default\")"),
+                                test(&pg_name(&text, "m.member_name")),
                                 others.join(" OR ")
                             ),
                             Bind::Text(p),
@@ -472,5 +501,31 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(reg_org_from_row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pg_name;
+
+    #[test]
+    fn only_texts_without_case_skip_lower_casing_the_name() {
+        for plain in [
+            "网络科技",
+            "第123457号",
+            "%网络\\_科技%",
+            "（重庆）",
+            "2017-05",
+        ] {
+            assert_eq!(pg_name(plain, "m.member_name"), "m.member_name", "{plain}");
+        }
+        // Latin letters, accented ones and full-width ones all have a case.
+        for cased in ["abc", "ç", "网络abc", "ａｂｃ", "ß", "ǆ"] {
+            assert_eq!(
+                pg_name(cased, "m.member_name"),
+                "LOWER(m.member_name COLLATE \"default\")",
+                "{cased}"
+            );
+        }
     }
 }
