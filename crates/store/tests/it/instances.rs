@@ -122,11 +122,7 @@ async fn unknown_schemes_and_bad_schema_names_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_log_is_checkpointed_by_the_store_not_by_the_commit() {
     let db = TestDb::sqlite().await;
-    let path = db
-        .url
-        .trim_start_matches("sqlite://")
-        .trim_end_matches("?mode=rwc")
-        .to_string();
+    let path = db.sqlite_file();
     let main_file = || std::fs::metadata(&path).unwrap().len();
     // Let the task copy back what the migrations wrote.
     db.store
@@ -172,11 +168,7 @@ async fn sqlite_log_is_checkpointed_by_the_store_not_by_the_commit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_checkpoint_on_demand_copies_the_log() {
     let db = TestDb::sqlite().await;
-    let path = db
-        .url
-        .trim_start_matches("sqlite://")
-        .trim_end_matches("?mode=rwc")
-        .to_string();
+    let path = db.sqlite_file();
     db.store.checkpoint().await.unwrap();
     let before = std::fs::metadata(&path).unwrap().len();
     db.store

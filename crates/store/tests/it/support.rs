@@ -71,6 +71,14 @@ impl TestDb {
         }
     }
 
+    /// The SQLite database file of a `TestDb::sqlite`.
+    pub fn sqlite_file(&self) -> String {
+        self.url
+            .trim_start_matches("sqlite://")
+            .trim_end_matches("?mode=rwc")
+            .to_string()
+    }
+
     /// Closes the store and drops the PostgreSQL schema.
     pub async fn finish(mut self) {
         if let Some((_, schema)) = self.schema.take() {

@@ -4,11 +4,10 @@
 //! Each form is refused once with the reason in words, and a refusal stores nothing (the audit
 //! log does not grow); the public sees no form and a delegate may not post one.
 
-use federa_core::governance::{BodyKind, Holder, MeetingId};
+use federa_core::governance::{BodyKind, MeetingId};
 use federa_store::governance::holder_key;
-use federa_store::{Actor, OrgInput};
 
-use crate::governance_pages::{Gov, set_up};
+use crate::governance_pages::{Gov, outsider, set_up};
 use crate::support::TestApp;
 
 /// Posts `form` with the session's CSRF token; answers the status, the page and where a
@@ -259,19 +258,7 @@ async fn the_secretariat_prepares_the_agenda_motions_and_elections_from_the_page
     // Nominations: a member of the congress stands under their own name; a unit outside the
     // congress is refused with the rule it breaks.
     let path = format!("{ep}/candidates");
-    let outsider = app
-        .store
-        .create_organisation(
-            Actor::System,
-            &OrgInput {
-                name: "外地公司".into(),
-                kind: "company".into(),
-                ..OrgInput::default()
-            },
-        )
-        .await
-        .unwrap();
-    let outsider = holder_key(Holder::Unit(outsider.id as u64));
+    let outsider = outsider(&app).await;
     let reason = "外地公司 不具备理事会的候选资格：不是会员代表大会成员。";
     let form = [("holder", outsider.as_str()), ("name", "")];
     refused(&app, &sec, &csrf, &path, &form, 409, reason).await;

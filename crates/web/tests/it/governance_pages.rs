@@ -35,6 +35,24 @@ pub const UNITS: [&str; 6] = [
     "忽米网",
 ];
 
+/// The holder key of a new unit outside the congress, named 外地公司: a candidate the council's
+/// election refuses.
+pub async fn outsider(app: &TestApp) -> String {
+    let unit = app
+        .store
+        .create_organisation(
+            Actor::System,
+            &OrgInput {
+                name: "外地公司".into(),
+                kind: "company".into(),
+                ..OrgInput::default()
+            },
+        )
+        .await
+        .unwrap();
+    holder_key(Holder::Unit(unit.id as u64))
+}
+
 /// A congress of six member units (every one a seat), a council of three drawn from it, the
 /// charter's draft, and the first congress convened with five present (one by proxy); `rep`
 /// is the delegate of the first unit, which is absent.

@@ -3,12 +3,10 @@
 //! to the page the form was on, and never to another site.
 
 use fantoccini::Locator;
-use federa_core::governance::Holder;
-use federa_store::governance::holder_key;
-use federa_store::{Actor, OrgInput, Role};
+use federa_store::{Actor, Role};
 
 use crate::both_databases;
-use crate::governance_pages::set_up;
+use crate::governance_pages::{outsider, set_up};
 use crate::support::{TestApp, browser_sign_in, chromium, chromium_signed_in, click, type_into};
 
 both_databases!(a_refused_form_links_back_to_its_page);
@@ -162,19 +160,7 @@ async fn a_refused_governance_form_links_back_to_its_page(app: &TestApp) {
     let op = format!("/organisations/{}/governance", app.home);
     let mp = format!("/governance/meetings/{}", g.meeting);
     let ep = format!("{mp}/elections/{}", g.election);
-    let outsider = app
-        .store
-        .create_organisation(
-            Actor::System,
-            &OrgInput {
-                name: "外地公司".into(),
-                kind: "company".into(),
-                ..OrgInput::default()
-            },
-        )
-        .await
-        .unwrap();
-    let outsider = holder_key(Holder::Unit(outsider.id as u64));
+    let outsider = outsider(app).await;
     let term = format!("{}:{}", g.congress.0, g.congress_term.0);
     let too_soon = [
         ("term", term.as_str()),
