@@ -178,6 +178,11 @@ static SQLITE_MIGRATIONS: &[(i64, &str, &str)] = &[
         "lean indexes",
         include_str!("../migrations/sqlite/0008_lean_indexes.sql"),
     ),
+    (
+        9,
+        "statement triggers",
+        include_str!("../migrations/sqlite/0009_statement_triggers.sql"),
+    ),
 ];
 static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -219,6 +224,11 @@ static POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "lean indexes",
         include_str!("../migrations/postgres/0008_lean_indexes.sql"),
+    ),
+    (
+        9,
+        "statement triggers",
+        include_str!("../migrations/postgres/0009_statement_triggers.sql"),
     ),
 ];
 
