@@ -243,15 +243,15 @@ pub(crate) fn field_message(l: Locale, e: &FieldError, area: Option<&str>) -> St
 /// Turns error responses of page routes into translated pages (and `unauthenticated` into the
 /// sign-in page).
 pub async fn render_errors(req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
     let locale = Locale::from_request(req.headers());
     let path = req.uri().path().to_string();
     // A refused form offers a way back to it; a page that could not be shown does not.
     let back_to_form = (!req.method().is_safe())
         .then(|| form_page(req.headers(), req.uri()).unwrap_or_else(|| "/organisations".into()));
     let res = next.run(req).await;
-    if path.starts_with("/api/") {
-        return res;
-    }
     let Some(mark) = res.extensions().get::<ErrorMark>().cloned() else {
         return res;
     };

@@ -13,7 +13,7 @@ use federa_store::Actor;
 use tally::decision::Choice;
 
 use crate::governance_pages::{cast_council_ballots, polls as poll_ids, set_up};
-use crate::support::{TestApp, browser_sign_in, chromium, click, type_into};
+use crate::support::{TestApp, browser_sign_in_chinese, chromium, click, type_into};
 
 fn output_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests-output/governance");
@@ -46,10 +46,7 @@ async fn the_quorum_the_charter_vote_and_the_council_rounds_in_a_browser() {
 
     // The secretariat signs in, straight to the meeting.
     let mp = format!("/governance/meetings/{}", g.meeting);
-    browser_sign_in(&b, &app, &format!("/signin?next={mp}"), "sec", "#quorum").await;
-    b.goto(&app.url(&format!("/lang/zh-CN?back={mp}")))
-        .await
-        .unwrap();
+    browser_sign_in_chinese(&b, &app, &mp, "sec", "#quorum").await;
 
     // 1. The meeting with its quorum: 5 of 6 (one by proxy), two thirds needed.
     let q = text_of(&b, "#quorum").await;
@@ -171,10 +168,7 @@ async fn the_secretariat_convenes_a_meeting_and_adds_an_agenda_item_in_a_browser
     let g = set_up(&app).await;
     let (b, _driver) = chromium(1280, 1000).await;
     let op = format!("/organisations/{}/governance", app.home);
-    browser_sign_in(&b, &app, &format!("/signin?next={op}"), "sec", "#convene").await;
-    b.goto(&app.url(&format!("/lang/zh-CN?back={op}")))
-        .await
-        .unwrap();
+    browser_sign_in_chinese(&b, &app, &op, "sec", "#convene").await;
 
     // The notice of a meeting of the congress; the times are set as a browser's date-time
     // picker would set them.

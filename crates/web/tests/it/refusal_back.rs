@@ -7,7 +7,9 @@ use federa_store::{Actor, Role};
 
 use crate::both_databases;
 use crate::governance_pages::{outsider, set_up};
-use crate::support::{TestApp, browser_sign_in, chromium, chromium_signed_in, click, type_into};
+use crate::support::{
+    TestApp, browser_sign_in_chinese, chromium, chromium_signed_in, click, type_into,
+};
 
 both_databases!(a_refused_form_links_back_to_its_page);
 
@@ -257,10 +259,7 @@ async fn back_to_a_refused_governance_form_keeps_what_was_typed() {
     let g = set_up(&app).await;
     let (b, _driver) = chromium(1280, 1000).await;
     let op = format!("/organisations/{}/governance", app.home);
-    browser_sign_in(&b, &app, &format!("/signin?next={op}"), "sec", "#convene").await;
-    b.goto(&app.url(&format!("/lang/zh-CN?back={op}")))
-        .await
-        .unwrap();
+    browser_sign_in_chinese(&b, &app, &op, "sec", "#convene").await;
     b.wait()
         .for_element(Locator::Id("convene-title"))
         .await

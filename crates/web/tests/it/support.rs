@@ -465,6 +465,21 @@ pub async fn browser_sign_in(
     b.wait().for_element(Locator::Css(then)).await.unwrap();
 }
 
+/// Signs `username` in straight to `page`, waits for its element `then`, and switches the
+/// pages to Chinese.
+pub async fn browser_sign_in_chinese(
+    b: &fantoccini::Client,
+    app: &TestApp,
+    page: &str,
+    username: &str,
+    then: &str,
+) {
+    browser_sign_in(b, app, &format!("/signin?next={page}"), username, then).await;
+    b.goto(&app.url(&format!("/lang/zh-CN?back={page}")))
+        .await
+        .unwrap();
+}
+
 /// Types `text` into the element with the id `id`.
 pub async fn type_into(b: &fantoccini::Client, id: &str, text: &str) {
     b.find(fantoccini::Locator::Id(id))
